@@ -102,6 +102,12 @@ export function describeMetadataStoreContract(name: string, make: () => Promise<
       const nodes = await s.gc.manifestsOf('g');
       expect(nodes.find((n) => n.digest === index.digest)).toMatchObject({ tags: ['latest'], children: [child.digest] });
       expect(nodes.find((n) => n.digest === child.digest)).toMatchObject({ tags: [], blobs: [d('layer')] });
+      expect(await s.gc.isBlobInUse(d('layer'), new Date())).toBe(true);
+      expect(await s.gc.isBlobInUse(child.digest, new Date())).toBe(true);
+      expect(await s.gc.isBlobInUse(d('loose'), new Date(0))).toBe(false);
+      await s.repos.linkBlob('g', d('loose'));
+      expect(await s.gc.isBlobInUse(d('loose'), new Date(Date.now() - 60_000))).toBe(true);
+      expect(await s.gc.isBlobInUse(d('loose'), new Date(Date.now() + 60_000))).toBe(false);
       await s.repos.linkBlob('g', d('layer'));
       await s.repos.linkBlob('h', d('layer'));
       await s.gc.unlinkBlobEverywhere(d('layer'));

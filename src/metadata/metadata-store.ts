@@ -76,6 +76,11 @@ export interface ManifestNode {
 export interface GcIndex {
   /** Every manifest of the repository with its outgoing references. */
   manifestsOf(name: string): Promise<ManifestNode[]>;
+  /**
+   * Whether a manifest references the blob (or is stored under that digest), or a repository
+   * linked it at or after `linkedSince` — the last check before GC deletes bytes.
+   */
+  isBlobInUse(digest: Digest, linkedSince: Date): Promise<boolean>;
   /** Removes every repository link to the blob. */
   unlinkBlobEverywhere(digest: Digest): Promise<void>;
 }

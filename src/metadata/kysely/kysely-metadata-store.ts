@@ -137,6 +137,20 @@ export class KyselyMetadataStore implements MetadataStore {
 
     this.gc = {
       manifestsOf: (name) => this.manifestsOf(name),
+      isBlobInUse: async (digest, linkedSince) => {
+        const [ref, man, link] = await Promise.all([
+          this.db.selectFrom('manifest_blobs').select('blob_digest').where('blob_digest', '=', digest).limit(1).executeTakeFirst(),
+          this.db.selectFrom('manifests').select('digest').where('digest', '=', digest).limit(1).executeTakeFirst(),
+          this.db
+            .selectFrom('repository_blobs')
+            .select('digest')
+            .where('digest', '=', digest)
+            .where('created_at', '>=', linkedSince.toISOString())
+            .limit(1)
+            .executeTakeFirst(),
+        ]);
+        return ref !== undefined || man !== undefined || link !== undefined;
+      },
       unlinkBlobEverywhere: async (digest) => {
         await this.db.deleteFrom('repository_blobs').where('digest', '=', digest).execute();
       },
