@@ -356,8 +356,9 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
     const filter = artifactType !== undefined && artifactType !== '' ? artifactType : undefined;
     const list = await manifests.referrers(name, digest, filter);
     if (filter !== undefined) reply.header('oci-filters-applied', 'artifactType');
+    // A Buffer body keeps Fastify from appending "; charset=utf-8", which strict clients reject.
     return reply
-      .type(MediaType.ociIndex)
-      .send(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: list }));
+      .header('content-type', MediaType.ociIndex)
+      .send(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: list })));
   }
 }
