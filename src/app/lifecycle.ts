@@ -49,9 +49,13 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
     stopping ??= (async () => {
       clearInterval(timer);
       ctx.log.info('shutting down: draining in-flight requests');
+      // Connections that finish their last request while we drain would otherwise idle until
+      // their keep-alive timeout; close them as soon as they go idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
       try {
         await app.close();
       } finally {
+        clearInterval(sweep);
         await ctx.close();
         resolveStopped();
       }
