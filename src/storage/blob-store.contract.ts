@@ -144,6 +144,9 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
       const none: string[] = [];
       for await (const id of store.uploads.listStale(new Date(Date.now() - 60_000))) none.push(id);
       expect(none).not.toContain(s.id);
+      await store.uploads.discard(s.id);
+      await store.uploads.discard(s.id);
+      await expect(store.uploads.resume(s.id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
     }));
 
     it('keeps the bytes of a broken chunk consistent with the reported size', withStore(async ({ store }) => {

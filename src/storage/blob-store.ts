@@ -47,8 +47,10 @@ export interface UploadStore {
   create(opts?: { label?: string }): Promise<UploadSession>;
   /** Reopens a session, also after a restart. Throws UploadUnknownError. */
   resume(id: string): Promise<UploadSession>;
-  /** Ids of sessions last written before `before` (stale-upload purge). */
+  /** Ids of sessions last written before `before` (stale-upload purge), including broken ones. */
   listStale(before: Date): AsyncIterable<string>;
+  /** Removes a session and whatever it holds, even a half-created one. Idempotent. */
+  discard(id: string): Promise<void>;
 }
 
 export interface UploadSession {

@@ -144,13 +144,8 @@ export class UploadService {
   async purgeStale(before: Date): Promise<string[]> {
     const purged: string[] = [];
     for await (const id of this.o.blobs.uploads.listStale(before)) {
-      try {
-        const s = await this.o.blobs.uploads.resume(id);
-        await s.cancel();
-        purged.push(id);
-      } catch (err: unknown) {
-        if (!(err instanceof UploadUnknownError)) throw err;
-      }
+      await this.o.blobs.uploads.discard(id);
+      purged.push(id);
     }
     return purged;
   }

@@ -42,3 +42,22 @@ describe('FsBlobStore layout', () => {
     }
   });
 });
+
+describe('FsBlobStore stale sessions', () => {
+  it('lists and discards a session whose info.json was never written (crash during create)', async () => {
+    const f = await makeFs();
+    try {
+      const id = '11111111-2222-4333-8444-555555555555';
+      await mkdir(join(f.root, '_uploads', id), { recursive: true });
+      await writeFile(join(f.root, '_uploads', id, 'data'), 'x');
+      await expect(f.store.uploads.resume(id)).rejects.toMatchObject({ code: 'BLOB_UPLOAD_UNKNOWN' });
+      const stale: string[] = [];
+      for await (const s of f.store.uploads.listStale(new Date(Date.now() + 1000))) stale.push(s);
+      expect(stale).toContain(id);
+      await f.store.uploads.discard(id);
+      expect(await readdir(join(f.root, '_uploads'))).toEqual([]);
+    } finally {
+      await f.cleanup();
+    }
+  });
+});

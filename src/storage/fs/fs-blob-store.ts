@@ -119,6 +119,13 @@ export class FsBlobStore implements BlobStore {
       create: (opts) => this.createUpload(opts?.label ?? ''),
       resume: (id) => this.resumeUpload(id),
       listStale: (before) => this.listStale(before),
+      discard: async (id) => {
+        if (!UPLOAD_ID.test(id)) return;
+        await this.locks.run(id, async () => {
+          this.hashStates.delete(id);
+          await rm(this.sessionDir(id), { recursive: true, force: true });
+        });
+      },
     };
   }
 
