@@ -3,6 +3,8 @@
  * returns an exit code: 0 success, 1 findings gate, 2 usage or input error.
  */
 import { Command, CommanderError } from 'commander';
+import { gcCommand } from './commands/gc.js';
+import { serveCommand } from './commands/serve.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -11,7 +13,7 @@ export const EXIT_USAGE = 2;
 /** A command module registers itself on the program and reports its exit code through `setExit`. */
 export type CommandModule = (program: Command, setExit: (code: number) => void) => void;
 
-const commandModules: readonly CommandModule[] = [];
+const commandModules: readonly CommandModule[] = [serveCommand, gcCommand];
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;

@@ -1,0 +1,58 @@
+/**
+ * Test wiring: a full app context over a temp-dir FsBlobStore and in-memory SQLite, plus the
+ * Fastify server for `inject()` tests. Reuses the real composition root with overrides.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { toConfig, type Config } from '../../config/config.js';
+import type { RawSettings } from '../../config/env.js';
+import { openSqliteMetadataStore } from '../../metadata/sqlite/sqlite-metadata-store.js';
+import { ServerMetrics } from '../../server/metrics.js';
+import { buildServer } from '../../server/http-server.js';
+import { FsBlobStore } from '../../storage/fs/fs-blob-store.js';
+import { createAppContext, type AppContext } from '../app-context.js';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(settings: RawSettings = {}): Promise<TestApp> {
+  const dir = await mkdtemp(join(tmpdir(), 'crowsnest-app-'));
+  const result = toConfig({ data: dir, logLevel: 'silent', ...settings });
+  if (!result.ok) throw new Error(result.problems.join('; '));
+  const config: Config = result.config;
+  const blobs = new FsBlobStore(join(dir, 'blobs'));
+  await blobs.init();
+  const metadata = await openSqliteMetadataStore(':memory:');
+  const ctx = await createAppContext(config, {
+    blobs,
+    metadata,
+    log: pino({ level: 'silent' }),
+    metrics: new ServerMetrics({ defaultMetrics: false }),
+  });
+  const app = await buildServer({
+    uploads: ctx.uploads,
+    manifests: ctx.manifests,
+    metrics: ctx.metrics,
+    logger: ctx.log,
+    publicUrl: config.publicUrl,
+    maxManifestBytes: config.registry.maxManifestBytes,
+  });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    dir,
+    close: async () => {
+      await app.close();
+      await ctx.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

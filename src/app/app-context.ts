@@ -1,0 +1,112 @@
+/**
+ * The composition root: the only place that picks implementations (FsBlobStore, SQLite metadata)
+ * from the typed config and wires services together. Tests pass `overrides` to swap parts.
+ */
+import { pino, type Logger as PinoLogger } from 'pino';
+import type { Config } from '../config/config.js';
+import { unsupportedFeatures } from '../config/config.js';
+import type { MetadataStore } from '../metadata/metadata-store.js';
+import { openSqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
+import { RegistryEvents } from '../registry/events.js';
+import { ManifestService } from '../registry/services/manifest-service.js';
+import { UploadService } from '../registry/services/upload-service.js';
+import { ServerMetrics } from '../server/metrics.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly log: PinoLogger;
+  readonly blobs: BlobStore;
+  readonly metadata: MetadataStore;
+  readonly events: RegistryEvents;
+  readonly uploads: UploadService;
+  readonly manifests: ManifestService;
+  readonly metrics: ServerMetrics;
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  readonly log?: PinoLogger;
+  readonly blobs?: BlobStore;
+  readonly metadata?: MetadataStore;
+  readonly metrics?: ServerMetrics;
+}
+
+/** A configuration this build cannot run (e.g. a driver a later release adds). */
+export class StartupError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'StartupError';
+  }
+}
+
+/** pino with secrets redacted; `destination` 1 = stdout (server), 2 = stderr (CLI tools). */
+export function createLogger(level: string, destination: 1 | 2 = 1): PinoLogger {
+  return pino(
+    {
+      level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination({ dest: destination, sync: destination === 2 }),
+  );
+}
+
+export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
+  const unsupported = unsupportedFeatures(config);
+  if (unsupported.length > 0 && (!overrides.blobs || !overrides.metadata)) throw new StartupError(unsupported);
+  const log = overrides.log ?? createLogger(config.logLevel);
+
+  let blobs = overrides.blobs;
+  if (!blobs) {
+    if (config.storage.driver !== 'fs') throw new StartupError(['storage: s3:// is not yet supported']);
+    const fs = new FsBlobStore(config.storage.root);
+    await fs.init();
+    blobs = fs;
+  }
+  let metadata = overrides.metadata;
+  if (!metadata) {
+    if (config.database.driver !== 'sqlite') throw new StartupError(['database: postgres:// is not yet supported']);
+    metadata = await openSqliteMetadataStore(config.database.path);
+  }
+
+  const metrics = overrides.metrics ?? new ServerMetrics();
+  const events = new RegistryEvents(log.child({ component: 'events' }));
+  const uploads = new UploadService({
+    blobs,
+    metadata,
+    log: log.child({ component: 'uploads' }),
+    deleteEnabled: config.registry.deleteEnabled,
+    onUploadFinished: (seconds, kind) => metrics.uploadDuration.observe({ kind }, seconds),
+  });
+  const manifests = new ManifestService({
+    blobs,
+    metadata,
+    events,
+    log: log.child({ component: 'manifests' }),
+    deleteEnabled: config.registry.deleteEnabled,
+    maxManifestBytes: config.registry.maxManifestBytes,
+  });
+  const store = metadata;
+  return {
+    config,
+    log,
+    blobs,
+    metadata,
+    events,
+    uploads,
+    manifests,
+    metrics,
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Start and stop order of the server process: build HTTP on the context, listen, purge stale
+ * uploads periodically; on SIGTERM/SIGINT stop accepting, let in-flight requests finish, then
+ * close the stores.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../server/http-server.js';
+import type { AppContext } from './app-context.js';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  /** The bound address, e.g. "http://127.0.0.1:5000". */
+  readonly address: string;
+  /** Graceful stop; idempotent. */
+  stop(): Promise<void>;
+  /** Resolves once the server has stopped. */
+  readonly stopped: Promise<void>;
+}
+
+export async function startServer(ctx: AppContext): Promise<RunningServer> {
+  const app = await buildServer({
+    uploads: ctx.uploads,
+    manifests: ctx.manifests,
+    metrics: ctx.metrics,
+    logger: ctx.log,
+    publicUrl: ctx.config.publicUrl,
+    maxManifestBytes: ctx.config.registry.maxManifestBytes,
+  });
+  const address = await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
+
+  const purgeEvery = Math.min(ctx.config.registry.uploadPurgeAgeSeconds, 3600) * 1000;
+  const purge = async () => {
+    try {
+      const before = new Date(Date.now() - ctx.config.registry.uploadPurgeAgeSeconds * 1000);
+      const purged = await ctx.uploads.purgeStale(before);
+      if (purged.length > 0) ctx.log.info({ purged: purged.length }, 'purged stale uploads');
+    } catch (err: unknown) {
+      ctx.log.error({ err }, 'stale upload purge failed');
+    }
+  };
+  const timer = setInterval(() => void purge(), purgeEvery);
+  timer.unref();
+  void purge();
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clearInterval(timer);
+      ctx.log.info('shutting down: draining in-flight requests');
+      // Connections that finish their last request while we drain would otherwise idle until
+      // their keep-alive timeout; close them as soon as they go idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+        await ctx.close();
+        resolveStopped();
+      }
+    })();
+    return stopping;
+  };
+  ctx.log.info({ address }, 'crowsnest listening');
+  return { app, address, stop, stopped };
+}

@@ -1,0 +1,224 @@
+/**
+ * Step two of configuration: raw strings → one typed `Config` made of discriminated unions.
+ * Every problem is collected (never the first one only) so `serve` can list them all and exit 2.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RawSettings } from './env.js';
+import { envName } from './env.js';
+
+export type DatabaseConfig =
+  | { readonly driver: 'sqlite'; readonly path: string }
+  | { readonly driver: 'postgres'; readonly url: string };
+
+export type StorageConfig =
+  | { readonly driver: 'fs'; readonly root: string }
+  | {
+      readonly driver: 's3';
+      readonly bucket: string;
+      readonly prefix: string;
+      readonly endpoint: string | undefined;
+      readonly region: string | undefined;
+    };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly storage: StorageConfig;
+  /** Base URL clients reach us at, without trailing slash; `undefined` → derived from each request. */
+  readonly publicUrl: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly registry: {
+    /** Whether DELETE of manifests, tags and blobs is allowed (405 UNSUPPORTED otherwise). */
+    readonly deleteEnabled: boolean;
+    /** Upload sessions untouched for longer than this are purged. */
+    readonly uploadPurgeAgeSeconds: number;
+    readonly maxManifestBytes: number;
+  };
+  readonly gc: {
+    /** Blobs and untagged manifests younger than this are never collected (protects in-flight pushes). */
+    readonly graceSeconds: number;
+  };
+}
+
+export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:5000',
+  data: './data',
+  logLevel: 'info',
+  uploadPurgeAge: '24h',
+  gcGrace: '1h',
+} as const;
+
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Parses "90", "90s", "15m", "24h", "7d" into seconds; `undefined` when malformed. */
+export function parseDuration(value: string): number | undefined {
+  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const factor = unit === 's' ? 1 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 86400;
+  return n * factor;
+}
+
+function parseBool(value: string): boolean | undefined {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return undefined;
+}
+
+function parseListen(value: string, problems: string[]): Config['listen'] {
+  // IPv6 hosts are written in brackets: [::1]:5000
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    problems.push(`listen: "${value}" is not HOST:PORT (${envName('listen')} / --listen)`);
+    return { host: '127.0.0.1', port: 5000 };
+  }
+  return { host: m[1] ?? (m[2] === '' ? '0.0.0.0' : (m[2] ?? '127.0.0.1')), port };
+}
+
+function localPath(rest: string, scheme: string): string {
+  // Accept both "sqlite:/abs/path" / "sqlite:rel/path" and "sqlite:///abs/path" (URL form).
+  if (rest.startsWith('//')) return fileURLToPath(`file:${rest}`);
+  return isAbsolute(rest) ? rest : resolve(rest || `.${scheme}`);
+}
+
+function parseDatabase(value: string, problems: string[]): DatabaseConfig {
+  if (value.startsWith('sqlite:')) {
+    const rest = value.slice('sqlite:'.length);
+    if (rest === '') {
+      problems.push(`database: "${value}" has no path (${envName('database')} / --database)`);
+      return { driver: 'sqlite', path: ':memory:' };
+    }
+    if (rest === ':memory:') return { driver: 'sqlite', path: ':memory:' };
+    return { driver: 'sqlite', path: localPath(rest, 'sqlite') };
+  }
+  if (value.startsWith('postgres://') || value.startsWith('postgresql://')) {
+    try {
+      const u = new URL(value);
+      if (!u.hostname) throw new Error('no host');
+    } catch {
+      problems.push(`database: "${redactUrl(value)}" is not a valid postgres:// URL`);
+    }
+    return { driver: 'postgres', url: value };
+  }
+  problems.push(`database: "${redactUrl(value)}" must start with sqlite: or postgres:// (${envName('database')} / --database)`);
+  return { driver: 'sqlite', path: ':memory:' };
+}
+
+function parseStorage(value: string, problems: string[]): StorageConfig {
+  if (value.startsWith('file:')) {
+    const rest = value.slice('file:'.length);
+    if (rest === '') {
+      problems.push(`storage: "${value}" has no path (${envName('storage')} / --storage)`);
+      return { driver: 'fs', root: resolve('blobs') };
+    }
+    return { driver: 'fs', root: localPath(rest, 'file') };
+  }
+  if (value.startsWith('s3://')) {
+    let u: URL | undefined;
+    try {
+      u = new URL(value);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !u.hostname) {
+      problems.push(`storage: "${value}" is not a valid s3://bucket/prefix URL`);
+      return { driver: 's3', bucket: '', prefix: '', endpoint: undefined, region: undefined };
+    }
+    const endpoint = u.searchParams.get('endpoint') ?? undefined;
+    if (endpoint !== undefined) {
+      try {
+        new URL(endpoint);
+      } catch {
+        problems.push(`storage: endpoint "${endpoint}" is not a URL`);
+      }
+    }
+    return {
+      driver: 's3',
+      bucket: u.hostname,
+      prefix: u.pathname.replace(/^\/+|\/+$/g, ''),
+      endpoint,
+      region: u.searchParams.get('region') ?? undefined,
+    };
+  }
+  problems.push(`storage: "${value}" must start with file: or s3:// (${envName('storage')} / --storage)`);
+  return { driver: 'fs', root: resolve('blobs') };
+}
+
+/** Hides a password embedded in a URL before it reaches a message or a log. */
+export function redactUrl(value: string): string {
+  return value.replace(/\/\/([^:/@]+):([^@/]*)@/, '//$1:***@');
+}
+
+/** Builds the typed configuration; relative paths resolve against the current directory. */
+export function toConfig(raw: RawSettings): ConfigResult {
+  const problems: string[] = [];
+  const listen = parseListen(raw.listen ?? DEFAULTS.listen, problems);
+  const dataDir = resolve(raw.data ?? DEFAULTS.data);
+  const database = parseDatabase(raw.database ?? `sqlite:${resolve(dataDir, 'crowsnest.db')}`, problems);
+  const storage = parseStorage(raw.storage ?? `file:${resolve(dataDir, 'blobs')}`, problems);
+
+  let publicUrl: string | undefined;
+  if (raw.publicUrl !== undefined) {
+    try {
+      const u = new URL(raw.publicUrl);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+      publicUrl = u.toString().replace(/\/+$/, '');
+    } catch {
+      problems.push(`public-url: "${raw.publicUrl}" is not an http(s) URL (${envName('publicUrl')} / --public-url)`);
+    }
+  }
+
+  const logLevel = (raw.logLevel ?? DEFAULTS.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`log-level: "${raw.logLevel ?? ''}" must be one of ${LOG_LEVELS.join(', ')} (${envName('logLevel')})`);
+  }
+
+  let deleteEnabled = true;
+  if (raw.deleteEnabled !== undefined) {
+    const b = parseBool(raw.deleteEnabled);
+    if (b === undefined) problems.push(`delete-enabled: "${raw.deleteEnabled}" is not true/false (${envName('deleteEnabled')})`);
+    else deleteEnabled = b;
+  }
+
+  const purge = parseDuration(raw.uploadPurgeAge ?? DEFAULTS.uploadPurgeAge);
+  if (purge === undefined || purge <= 0) {
+    problems.push(`upload-purge-age: "${raw.uploadPurgeAge ?? ''}" is not a positive duration like 24h (${envName('uploadPurgeAge')})`);
+  }
+  const grace = parseDuration(raw.gcGrace ?? DEFAULTS.gcGrace);
+  if (grace === undefined) {
+    problems.push(`gc-grace: "${raw.gcGrace ?? ''}" is not a duration like 1h (${envName('gcGrace')})`);
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      listen,
+      dataDir,
+      database,
+      storage,
+      publicUrl,
+      logLevel,
+      registry: { deleteEnabled, uploadPurgeAgeSeconds: purge ?? 86400, maxManifestBytes: MAX_MANIFEST_BYTES },
+      gc: { graceSeconds: grace ?? 3600 },
+    },
+  };
+}
+
+/** Problems with a valid config that this build cannot run yet (drivers a later issue adds). */
+export function unsupportedFeatures(config: Config): string[] {
+  const out: string[] = [];
+  if (config.database.driver === 'postgres') out.push('database: postgres:// is not yet supported (use sqlite:PATH)');
+  if (config.storage.driver === 's3') out.push('storage: s3:// is not yet supported (use file:PATH)');
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * Step one of configuration: the raw environment. This is the ONLY module that reads
+ * `process.env`; everything it returns is an optional string, validated later by config.ts.
+ */
+
+/** Raw settings, every field optional and unvalidated. Flags and env share this shape. */
+export interface RawSettings {
+  listen?: string;
+  data?: string;
+  database?: string;
+  storage?: string;
+  publicUrl?: string;
+  logLevel?: string;
+  deleteEnabled?: string;
+  uploadPurgeAge?: string;
+  gcGrace?: string;
+}
+
+const ENV_NAMES: Record<keyof RawSettings, string> = {
+  listen: 'CROWSNEST_LISTEN',
+  data: 'CROWSNEST_DATA',
+  database: 'CROWSNEST_DATABASE_URL',
+  storage: 'CROWSNEST_STORAGE',
+  publicUrl: 'CROWSNEST_PUBLIC_URL',
+  logLevel: 'CROWSNEST_LOG_LEVEL',
+  deleteEnabled: 'CROWSNEST_DELETE_ENABLED',
+  uploadPurgeAge: 'CROWSNEST_UPLOAD_PURGE_AGE',
+  gcGrace: 'CROWSNEST_GC_GRACE',
+};
+
+/** The environment variable that feeds each raw setting (for help texts and error messages). */
+export function envName(key: keyof RawSettings): string {
+  return ENV_NAMES[key];
+}
+
+/** Reads the Crowsnest variables from `env` (default: the process environment). Empty strings count as unset. */
+export function readEnv(env: Readonly<Record<string, string | undefined>> = process.env): RawSettings {
+  const out: RawSettings = {};
+  for (const key of Object.keys(ENV_NAMES) as (keyof RawSettings)[]) {
+    const value = env[ENV_NAMES[key]];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Flags win over the environment; unset flags fall through. */
+export function mergeSettings(env: RawSettings, flags: RawSettings): RawSettings {
+  const out: RawSettings = { ...env };
+  for (const key of Object.keys(flags) as (keyof RawSettings)[]) {
+    const value = flags[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

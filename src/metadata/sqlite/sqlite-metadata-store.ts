@@ -1,0 +1,30 @@
+/**
+ * The SQLite dialect layer: opens better-sqlite3 with WAL and a busy timeout (so `crowsnest gc`
+ * can work next to a running server), runs migrations and returns the Kysely-backed store.
+ * SQLite-only settings belong here and nowhere else.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
+import { migrateToLatest } from '../kysely/migrations.js';
+import type { Database } from '../kysely/schema.js';
+
+/** Opens (creating if needed) the SQLite database at `path` (or ":memory:") and migrates it. */
+export async function openSqliteMetadataStore(path: string): Promise<KyselyMetadataStore> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+  } catch (err: unknown) {
+    await db.destroy();
+    throw err;
+  }
+  return new KyselyMetadataStore(db, () => db.destroy());
+}
