@@ -4,6 +4,9 @@
  * `zstd` CLI when present (fzstd only decompresses).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 
@@ -74,4 +77,84 @@ export function hasZstdCli(): boolean {
 export async function buildLayer(spec: LayerSpec, compression: 'gzip' | 'zstd' | 'none' = 'gzip'): Promise<Buffer> {
   const tar = await buildTar(spec);
   return compression === 'gzip' ? gzip(tar) : compression === 'zstd' ? zstd(tar) : tar;
+}
+
+export interface BuiltBlob {
+  readonly digest: string;
+  readonly size: number;
+  readonly bytes: Buffer;
+}
+
+export function blobOf(bytes: Uint8Array | string): BuiltBlob {
+  const b = Buffer.from(bytes);
+  return { digest: `sha256:${createHash('sha256').update(b).digest('hex')}`, size: b.length, bytes: b };
+}
+
+export interface ImageSpec {
+  /** Compressed (or plain) layer blobs, lowest first. */
+  readonly layers: readonly Buffer[];
+  readonly env?: readonly string[];
+  /** History entries; defaults to one `created_by: layer <i>` per layer. */
+  readonly history?: readonly { created_by?: string; empty_layer?: boolean }[];
+  readonly os?: string;
+  readonly architecture?: string;
+}
+
+export interface BuiltImage {
+  readonly config: BuiltBlob;
+  readonly manifest: BuiltBlob;
+  readonly layers: readonly BuiltBlob[];
+}
+
+/** Builds an OCI config + manifest for the given layers (layer media type: gzip, regardless of bytes). */
+export function buildImage(spec: ImageSpec): BuiltImage {
+  const layers = spec.layers.map((l) => blobOf(l));
+  const config = blobOf(
+    JSON.stringify({
+      architecture: spec.architecture ?? 'amd64',
+      os: spec.os ?? 'linux',
+      config: { Env: spec.env ?? ['PATH=/usr/bin'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+      history: spec.history ?? layers.map((_, i) => ({ created_by: `layer ${i}` })),
+    }),
+  );
+  const manifest = blobOf(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+    }),
+  );
+  return { config, manifest, layers };
+}
+
+/** Builds an OCI image index over several images. */
+export function buildIndex(entries: readonly { image: BuiltImage; os: string; architecture: string }[]): BuiltBlob {
+  return blobOf(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: entries.map((e) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: e.image.manifest.digest,
+        size: e.image.manifest.size,
+        platform: { os: e.os, architecture: e.architecture },
+      })),
+    }),
+  );
+}
+
+/** Writes an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`) into `dir`. */
+export function writeOciLayout(dir: string, root: BuiltBlob, blobs: readonly BuiltBlob[], tag = 'latest', rootMediaType = 'application/vnd.oci.image.manifest.v1+json'): void {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  for (const b of [root, ...blobs]) writeFileSync(join(dir, 'blobs', 'sha256', b.digest.slice(7)), b.bytes);
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: rootMediaType, digest: root.digest, size: root.size, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    }),
+  );
 }
