@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -135,6 +135,21 @@ describe('image-fs', () => {
       expect(Buffer.from((await fs.get('/app.jar')?.bytes()) ?? []).equals(big)).toBe(true);
       fs.dispose();
       expect(existsSync(spill ?? '')).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('failure cleanup', () => {
+  it('removes spilled files when a layer turns out truncated', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cn-spill-'));
+    try {
+      const full = await buildLayer({ 'a.bin': Buffer.alloc(2 * 1024 * 1024, 1), 'b.bin': Buffer.alloc(2 * 1024 * 1024, 2) }, 'none');
+      const cut = full.subarray(0, 3 * 1024 * 1024);
+      const err = await extract(cut, { ...defaultExtractLimits, spillDir: dir, inMemoryBytes: 1024 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LayerError);
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@
  * bodies spilled to a temp file and referenced by path) so it can be cached per (layerDigest, selectorSetHash).
  */
 import type { Readable } from 'node:stream';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { posix } from 'node:path';
 import type { FileEntryInfo } from '../analysis/cataloger.js';
@@ -67,56 +67,73 @@ export async function extractLayer(
     written: [],
     skippedTooLarge: [],
   };
-  await readLayer(
-    blob,
-    (e) => {
-      const base = posix.basename(e.path);
-      if (base.startsWith('.wh.')) {
-        const dir = posix.dirname(e.path);
-        if (base === '.wh..wh..opq') out.opaqueDirs.push(dir);
-        else out.whiteouts.push(posix.join(dir, base.slice(4)));
-        return undefined;
-      }
-      if (e.type !== 'dir') out.written.push(e.path);
-      if (e.type === 'symlink' && e.linkname !== undefined) {
-        out.symlinks.push({ path: e.path, target: e.linkname });
-        return undefined;
-      }
-      if (e.type === 'hardlink' && e.linkname !== undefined) {
-        out.hardlinks.push({ path: e.path, target: e.linkname });
-        return undefined;
-      }
-      if (e.type !== 'file') return undefined;
-      const sel = selector({ path: e.path, size: e.size, mode: e.mode });
-      if (sel === false) return undefined;
-      const cap = sel === true ? limits.defaultMaxFileBytes : sel;
-      if (e.size > cap) {
-        out.skippedTooLarge.push({ path: e.path, size: e.size, limit: cap });
-        return undefined;
-      }
-      if (e.size > limits.inMemoryBytes && limits.spillDir !== undefined) {
-        const spillPath = join(limits.spillDir, `f${process.pid}-${++spillSeq}`);
-        // Sync writes keep the tar parser's flow simple; chunks are at most a few hundred KiB.
-        const fd = openSync(spillPath, 'w');
-        let written = 0;
-        out.files.push({ path: e.path, size: e.size, mode: e.mode, spillPath });
+  const openFds = new Set<number>();
+  try {
+    await readLayer(
+      blob,
+      (e) => {
+        const base = posix.basename(e.path);
+        if (base.startsWith('.wh.')) {
+          const dir = posix.dirname(e.path);
+          if (base === '.wh..wh..opq') out.opaqueDirs.push(dir);
+          else out.whiteouts.push(posix.join(dir, base.slice(4)));
+          return undefined;
+        }
+        if (e.type !== 'dir') out.written.push(e.path);
+        if (e.type === 'symlink' && e.linkname !== undefined) {
+          out.symlinks.push({ path: e.path, target: e.linkname });
+          return undefined;
+        }
+        if (e.type === 'hardlink' && e.linkname !== undefined) {
+          out.hardlinks.push({ path: e.path, target: e.linkname });
+          return undefined;
+        }
+        if (e.type !== 'file') return undefined;
+        const sel = selector({ path: e.path, size: e.size, mode: e.mode });
+        if (sel === false) return undefined;
+        const cap = sel === true ? limits.defaultMaxFileBytes : sel;
+        if (e.size > cap) {
+          out.skippedTooLarge.push({ path: e.path, size: e.size, limit: cap });
+          return undefined;
+        }
+        if (e.size > limits.inMemoryBytes && limits.spillDir !== undefined) {
+          const spillPath = join(limits.spillDir, `f${process.pid}-${++spillSeq}`);
+          // Sync writes keep the tar parser's flow simple; chunks are at most a few hundred KiB.
+          const fd = openSync(spillPath, 'w');
+          openFds.add(fd);
+          let written = 0;
+          out.files.push({ path: e.path, size: e.size, mode: e.mode, spillPath });
+          return (chunk) => {
+            writeSync(fd, chunk);
+            written += chunk.length;
+            if (written >= e.size) {
+              openFds.delete(fd);
+              closeSync(fd);
+            }
+          };
+        }
+        const data = new Uint8Array(e.size);
+        let off = 0;
+        out.files.push({ path: e.path, size: e.size, mode: e.mode, data });
+        if (e.size === 0) return undefined;
         return (chunk) => {
-          writeSync(fd, chunk);
-          written += chunk.length;
-          if (written >= e.size) closeSync(fd);
+          data.set(chunk, off);
+          off += chunk.length;
         };
-      }
-      const data = new Uint8Array(e.size);
-      let off = 0;
-      out.files.push({ path: e.path, size: e.size, mode: e.mode, data });
-      if (e.size === 0) return undefined;
-      return (chunk) => {
-        data.set(chunk, off);
-        off += chunk.length;
-      };
-    },
-    limits,
-    counter,
-  );
+      },
+      limits,
+      counter,
+    );
+  } catch (err) {
+    // A failed layer leaves nothing behind: close and delete what was spilled so far.
+    for (const fd of openFds) closeSync(fd);
+    disposeExtracted(out);
+    throw err;
+  }
   return out;
+}
+
+/** Deletes the spill files of an extraction result that will not be assembled (or is evicted from cache). */
+export function disposeExtracted(layer: ExtractedLayer): void {
+  for (const f of layer.files) if (f.spillPath !== undefined) rmSync(f.spillPath, { force: true });
 }

@@ -170,6 +170,7 @@ export async function readLayer(
         linkname: linkname ?? undefined,
       });
       if (sink) stream.on('data', (c: unknown) => sink(c as Buffer));
+      stream.on('error', fail);
       stream.on('end', next);
       if (!sink) stream.resume();
     });
