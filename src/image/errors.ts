@@ -9,6 +9,7 @@ export type LayerErrorReason =
   | 'entry-count'
   | 'path-length'
   | 'aborted'
+  | 'time-budget'
   | 'corrupt'
   | 'truncated';
 

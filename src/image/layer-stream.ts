@@ -29,6 +29,8 @@ export interface LayerLimits {
   readonly maxEntries: number;
   readonly maxPathLength: number;
   readonly signal?: AbortSignal;
+  /** Time budget for this call; exceeding it fails with reason `time-budget`. */
+  readonly maxMillis?: number;
 }
 
 export const defaultLayerLimits: LayerLimits = {
@@ -132,10 +134,16 @@ export async function readLayer(
       decomp?.destroy();
       extract.destroy();
       signal?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
       reject(e);
     };
-    const onAbort = (): void => fail(new LayerError('aborted', 'time budget exceeded or cancelled'));
+    const onAbort = (): void => fail(new LayerError('aborted', 'cancelled'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      limits.maxMillis === undefined
+        ? undefined
+        : setTimeout(() => fail(new LayerError('time-budget', `took longer than ${limits.maxMillis} ms`)), limits.maxMillis);
+    timer?.unref();
 
     // Count every uncompressed byte before tar parsing so a bomb is stopped whatever its entries.
     const meter = new Transform({
@@ -178,6 +186,7 @@ export async function readLayer(
       if (done) return;
       done = true;
       signal?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
       resolve();
     });
     extract.on('error', fail);
