@@ -1,0 +1,8 @@
+/**
+ * The language-ecosystem catalogers, in the order the engine runs them. Each is independent and
+ * pure: it reads only the files it selected from the squashed image filesystem.
+ */
+import type { Cataloger } from '../cataloger.js';
+import { npmCataloger } from './npm/npm.js';
+
+export const languageCatalogers: readonly Cataloger[] = [npmCataloger];
