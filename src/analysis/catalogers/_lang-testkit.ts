@@ -78,10 +78,13 @@ export interface ScoreOptions {
   readonly only?: (fixture: string) => boolean;
   /** Which found packages count, e.g. excluding dev-only lock entries the peers leave out. */
   readonly counts?: (pkg: Package, expected: Expected) => boolean;
+  /** Name equivalence of the ecosystem (e.g. PEP 503 for Python). */
+  readonly normalize?: (name: string) => string;
 }
 
 export async function scoreFixtures(root: string, catalogers: readonly Cataloger[], opts: ScoreOptions = {}): Promise<FixtureScore[]> {
   const { only, counts } = opts;
+  const norm = opts.normalize ?? ((n: string): string => n);
   const scores: FixtureScore[] = [];
   for (const fixture of readdirSync(root).sort()) {
     const expPath = join(root, fixture, 'expected.json');
@@ -90,8 +93,8 @@ export async function scoreFixtures(root: string, catalogers: readonly Cataloger
     const all: Record<string, Uint8Array> = {};
     for (const c of catalogers) for (const f of fsFromDir(join(root, fixture), c).files()) all[f.path] = await f.bytes();
     const pkgs = await runCatalogers(fsFromMap(all), catalogers);
-    const want = exp.packages.map((p) => `${p.name}@${p.version}`);
-    const got = pkgs.filter((p) => !counts || counts(p, exp)).map((p) => `${p.name}@${p.version}`);
+    const want = exp.packages.map((p) => `${norm(p.name)}@${p.version}`);
+    const got = pkgs.filter((p) => !counts || counts(p, exp)).map((p) => `${norm(p.name)}@${p.version}`);
     const remaining = [...got];
     const missing: string[] = [];
     let tp = 0;

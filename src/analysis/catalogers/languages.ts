@@ -4,5 +4,6 @@
  */
 import type { Cataloger } from '../cataloger.js';
 import { npmCataloger } from './npm/npm.js';
+import { pythonCataloger } from './python/python.js';
 
-export const languageCatalogers: readonly Cataloger[] = [npmCataloger];
+export const languageCatalogers: readonly Cataloger[] = [npmCataloger, pythonCataloger];
