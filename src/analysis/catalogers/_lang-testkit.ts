@@ -80,6 +80,8 @@ export interface ScoreOptions {
   readonly counts?: (pkg: Package, expected: Expected) => boolean;
   /** Name equivalence of the ecosystem (e.g. PEP 503 for Python). */
   readonly normalize?: (name: string) => string;
+  /** A looser match tried for expected packages left unmatched (documented per ecosystem). */
+  readonly alsoMatches?: (got: { name: string; version: string }, want: { name: string; version: string }) => boolean;
 }
 
 export async function scoreFixtures(root: string, catalogers: readonly Cataloger[], opts: ScoreOptions = {}): Promise<FixtureScore[]> {
@@ -104,6 +106,21 @@ export async function scoreFixtures(root: string, catalogers: readonly Cataloger
         tp++;
         remaining.splice(i, 1);
       } else missing.push(w);
+    }
+    if (opts.alsoMatches) {
+      const loose = opts.alsoMatches;
+      for (const m of [...missing]) {
+        const want = exp.packages.find((p) => `${norm(p.name)}@${p.version}` === m);
+        const i = remaining.findIndex((r) => {
+          const at = r.lastIndexOf('@');
+          return want !== undefined && loose({ name: r.slice(0, at), version: r.slice(at + 1) }, want);
+        });
+        if (i >= 0) {
+          tp++;
+          remaining.splice(i, 1);
+          missing.splice(missing.indexOf(m), 1);
+        }
+      }
     }
     const complete = exp.complete !== false;
     scores.push({ fixture, expected: want.length, found: got.length, truePositives: tp, complete, missing, extra: complete ? remaining : [] });

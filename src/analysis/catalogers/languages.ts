@@ -5,5 +5,6 @@
 import type { Cataloger } from '../cataloger.js';
 import { npmCataloger } from './npm/npm.js';
 import { pythonCataloger } from './python/python.js';
+import { javaCataloger } from './java/java.js';
 
-export const languageCatalogers: readonly Cataloger[] = [npmCataloger, pythonCataloger];
+export const languageCatalogers: readonly Cataloger[] = [npmCataloger, pythonCataloger, javaCataloger];
