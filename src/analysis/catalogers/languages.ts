@@ -6,5 +6,6 @@ import type { Cataloger } from '../cataloger.js';
 import { npmCataloger } from './npm/npm.js';
 import { pythonCataloger } from './python/python.js';
 import { javaCataloger } from './java/java.js';
+import { golangCataloger } from './golang/golang.js';
 
-export const languageCatalogers: readonly Cataloger[] = [npmCataloger, pythonCataloger, javaCataloger];
+export const languageCatalogers: readonly Cataloger[] = [npmCataloger, pythonCataloger, javaCataloger, golangCataloger];
