@@ -107,3 +107,28 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+
+/** Minimal reader for the `[[package]]` tables of poetry.lock, uv.lock and Cargo.lock; no TOML library is installed and only flat keys are needed. */
+export function tomlPackages(text: string): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  let cur: Record<string, string> | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\[\[package\]\]\s*$/.test(line)) {
+      cur = {};
+      out.push(cur);
+      continue;
+    }
+    if (/^\[/.test(line)) {
+      cur = undefined;
+      continue;
+    }
+    const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
+    if (cur && m?.[1] && m[2] !== undefined) {
+      const v = m[2].trim().replace(/^"""(.*)"""$/, '"$1"');
+      const q = /^"((?:[^"\\]|\\.)*)"/.exec(v);
+      cur[m[1]] = q?.[1] ?? v;
+    }
+  }
+  return out;
+}
+

@@ -3,9 +3,22 @@
  * pure: it reads only the files it selected from the squashed image filesystem.
  */
 import type { Cataloger } from '../cataloger.js';
+import { cargoCataloger } from './cargo/cargo.js';
+import { composerCataloger } from './composer/composer.js';
+import { dotnetCataloger } from './dotnet/dotnet.js';
+import { gemCataloger } from './gem/gem.js';
+import { golangCataloger } from './golang/golang.js';
+import { javaCataloger } from './java/java.js';
 import { npmCataloger } from './npm/npm.js';
 import { pythonCataloger } from './python/python.js';
-import { javaCataloger } from './java/java.js';
-import { golangCataloger } from './golang/golang.js';
 
-export const languageCatalogers: readonly Cataloger[] = [npmCataloger, pythonCataloger, javaCataloger, golangCataloger];
+export const languageCatalogers: readonly Cataloger[] = [
+  npmCataloger,
+  pythonCataloger,
+  javaCataloger,
+  golangCataloger,
+  composerCataloger,
+  gemCataloger,
+  dotnetCataloger,
+  cargoCataloger,
+];

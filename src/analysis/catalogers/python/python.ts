@@ -5,7 +5,7 @@
  */
 import type { CatalogContext, CatalogIssue, CatalogResult, Cataloger, FileEntryInfo, ImageFile } from '../../cataloger.js';
 import type { Package } from '../../../model/package.js';
-import { basename, dirname, isRecord, langPackage, mergeByPurl, str, tryJson } from '../_lang-package.js';
+import { basename, dirname, isRecord, langPackage, mergeByPurl, str, tomlPackages, tryJson } from '../_lang-package.js';
 import { readZipEntries } from '../_lang-zip.js';
 
 const NAME = 'python-packages';
@@ -85,30 +85,6 @@ function recordFiles(text: string): string[] {
     if (p) files.push(p);
   }
   return files;
-}
-
-/** Minimal reader for the `[[package]]` tables of poetry.lock and uv.lock; no TOML library is installed and only flat keys are needed. */
-function tomlPackages(text: string): Record<string, string>[] {
-  const out: Record<string, string>[] = [];
-  let cur: Record<string, string> | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    if (/^\[\[package\]\]\s*$/.test(line)) {
-      cur = {};
-      out.push(cur);
-      continue;
-    }
-    if (/^\[/.test(line)) {
-      cur = undefined;
-      continue;
-    }
-    const m = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
-    if (cur && m?.[1] && m[2] !== undefined) {
-      const v = m[2].trim();
-      const q = /^"((?:[^"\\]|\\.)*)"/.exec(v);
-      cur[m[1]] = q?.[1] ?? v;
-    }
-  }
-  return out;
 }
 
 function parsePoetry(path: string, text: string): Package[] {
