@@ -59,7 +59,7 @@ export interface Expected {
   source?: { repo?: string };
   complete?: boolean;
   expect_error?: boolean;
-  packages: { name: string; version: string; dev?: boolean }[];
+  packages: { name: string; version: string; dev?: boolean; type?: string }[];
 }
 
 export interface FixtureScore {

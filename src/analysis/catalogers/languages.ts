@@ -7,6 +7,7 @@ import { cargoCataloger } from './cargo/cargo.js';
 import { composerCataloger } from './composer/composer.js';
 import { dotnetCataloger } from './dotnet/dotnet.js';
 import { gemCataloger } from './gem/gem.js';
+import { githubCataloger } from './github/github.js';
 import { golangCataloger } from './golang/golang.js';
 import { javaCataloger } from './java/java.js';
 import { npmCataloger } from './npm/npm.js';
@@ -21,4 +22,5 @@ export const languageCatalogers: readonly Cataloger[] = [
   gemCataloger,
   dotnetCataloger,
   cargoCataloger,
+  githubCataloger,
 ];
