@@ -6,7 +6,7 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { CatalogContext, CatalogIssue, CatalogResult, Cataloger, FileEntryInfo } from '../../cataloger.js';
 import type { Package } from '../../../model/package.js';
-import { basename, langPackage, makePurl } from '../_lang-package.js';
+import { langPackage, makePurl } from '../_lang-package.js';
 
 const NAME = 'github-packages';
 
