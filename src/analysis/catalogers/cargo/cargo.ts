@@ -69,7 +69,7 @@ export const cargoCataloger: Cataloger = {
   version: 1,
   maxFileBytes: 512 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
-    return basename(entry.path) === 'Cargo.lock' || ((entry.mode & 0o111) !== 0 && entry.size > 1024);
+    return basename(entry.path) === 'Cargo.lock' || ((entry.mode & 0o111) !== 0 && entry.size >= 64);
   },
   async catalog(ctx: CatalogContext): Promise<CatalogResult> {
     const issues: CatalogIssue[] = [];

@@ -1,7 +1,7 @@
 /** Scores the dotnet cataloger against the shared dotnet fixtures (read in place). */
 import { describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../../../../test/helpers/shared.js';
-import { type Expected, scoreFixtures, summarize } from '../_lang-testkit.js';
+import { type Expected, fsFromMap, runCatalogers, scoreFixtures, summarize } from '../_lang-testkit.js';
 import type { Package } from '../../../model/package.js';
 import { dotnetCataloger } from './dotnet.js';
 
@@ -16,5 +16,17 @@ describe.skipIf(!hasShared('fixtures', 'dotnet'))('dotnet fixtures', () => {
     console.log(s.table);
     expect(s.recall).toBeGreaterThanOrEqual(0.98);
     expect(s.precision).toBeGreaterThanOrEqual(0.98);
+  });
+});
+
+describe('.NET runtime and packages.config', () => {
+  it('reports the shared framework folder as the runtime and reads packages.config', async () => {
+    const fs = fsFromMap({
+      '/usr/share/dotnet/shared/Microsoft.NETCore.App/8.0.1/Microsoft.NETCore.App.deps.json': '{"libraries":{"x/1.0.0":{"type":"project"}}}',
+      '/app/packages.config': '<?xml version="1.0"?><packages><package id="NUnit" version="3.13.2" targetFramework="net48" /></packages>',
+    });
+    const pkgs = await runCatalogers(fs, [dotnetCataloger]);
+    expect(pkgs.map((p) => p.purl).sort()).toEqual(['pkg:nuget/Microsoft.NETCore.App@8.0.1', 'pkg:nuget/NUnit@3.13.2']);
+    expect(pkgs.find((p) => p.name === 'Microsoft.NETCore.App')?.metadata?.runtime).toBe(true);
   });
 });
