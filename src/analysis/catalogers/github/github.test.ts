@@ -1,4 +1,5 @@
 /** Scores the GitHub packages cataloger on the shared GitHub Actions fixtures and checks env runtimes. */
+import { readFileSync, realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../../../../test/helpers/shared.js';
 import { type Expected, ctxFor, fsFromMap, scoreFixtures, summarize } from '../_lang-testkit.js';
@@ -31,5 +32,15 @@ describe('github runtimes and purls', () => {
     expect(purls).toContain('pkg:github/nodejs/node@20.11.1');
     expect(purls).toContain('pkg:github/actions/cache@v3#restore');
     expect(res.packages.find((p) => p.name === './local')?.metadata?.local).toBe(true);
+  });
+});
+
+describe('node binary installed by hand', () => {
+  it('reads the Node.js version from the binary itself', async () => {
+    // The node running this test is a real official build.
+    const nodePath = realpathSync(process.execPath);
+    const fs = fsFromMap({ '/usr/local/bin/node': readFileSync(nodePath) }, 0o755);
+    const res = await githubCataloger.catalog(ctxFor(fs));
+    expect(res.packages.map((p) => p.purl)).toEqual([`pkg:github/nodejs/node@${process.version.slice(1)}`]);
   });
 });

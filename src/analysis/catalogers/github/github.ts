@@ -20,6 +20,21 @@ const runtimeEnv: Readonly<Record<string, readonly [string, string]>> = {
   PHP_VERSION: ['php', 'php-src'],
 };
 
+/** A node binary installed by hand (official images use /usr/local/bin); distro paths belong to the OS catalogers. */
+function isLooseNodeBinary(entry: FileEntryInfo): boolean {
+  return /\/node$/.test(entry.path) && (entry.mode & 0o111) !== 0 && !/^\/(?:usr\/)?s?bin\//.test(entry.path) && entry.size > 1024 * 1024;
+}
+
+/** Node.js embeds its release URL ("https://nodejs.org/download/release/v20.11.1/") in the binary. */
+function nodeVersionFromBinary(bytes: Uint8Array): string | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const marker = Buffer.from('https://nodejs.org/download/release/v', 'latin1');
+  const at = buf.indexOf(marker);
+  if (at < 0) return undefined;
+  const m = /^(\d+\.\d+\.\d+)\//.exec(buf.toString('latin1', at + marker.length, at + marker.length + 24));
+  return m?.[1];
+}
+
 function isWorkflowFile(path: string): boolean {
   return /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /(?:^|\/)action\.ya?ml$/.test(path);
 }
@@ -85,9 +100,9 @@ function runtimePackage(owner: string, repo: string, version: string, path: stri
 export const githubCataloger: Cataloger = {
   name: NAME,
   version: 1,
-  maxFileBytes: 4 * 1024 * 1024,
+  maxFileBytes: 256 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
-    return isWorkflowFile(entry.path) || entry.path === '/usr/local/go/VERSION';
+    return isWorkflowFile(entry.path) || entry.path === '/usr/local/go/VERSION' || isLooseNodeBinary(entry);
   },
   async catalog(ctx: CatalogContext): Promise<CatalogResult> {
     const issues: CatalogIssue[] = [];
@@ -95,6 +110,13 @@ export const githubCataloger: Cataloger = {
     const runtimes = new Set<string>();
     for (const f of ctx.fs.files()) {
       if (isWorkflowFile(f.path)) out.push(...parseWorkflow(f.path, await f.text(), issues));
+      else if (isLooseNodeBinary(f)) {
+        const v = nodeVersionFromBinary(await f.bytes());
+        if (v && !runtimes.has('nodejs/node')) {
+          out.push(runtimePackage('nodejs', 'node', v, f.path, f.path));
+          runtimes.add('nodejs/node');
+        }
+      }
       else if (f.path === '/usr/local/go/VERSION') {
         const v = /^go(\d[\w.]*)/.exec(await f.text())?.[1];
         if (v) {
