@@ -71,3 +71,44 @@ describe.skipIf(!hasTools('go'))('real Go binaries', () => {
     expect(std?.ecosystem).toBe('Go');
   });
 });
+
+/** An ELF64 file with one PT_LOAD segment and a pre-1.18 build info header (pointers to Go string headers). */
+function elfWithPointerBuildInfo(version: string, modinfo: string): Uint8Array {
+  const base = 0x400000n;
+  const v = Buffer.from(version);
+  const m = Buffer.from(modinfo);
+  const size = 192 + v.length + m.length;
+  const buf = Buffer.alloc(size);
+  buf.write('\x7fELF', 0, 'latin1');
+  buf[4] = 2;
+  buf[5] = 1;
+  buf.writeBigUInt64LE(64n, 0x20);
+  buf.writeUInt16LE(56, 0x36);
+  buf.writeUInt16LE(1, 0x38);
+  buf.writeUInt32LE(1, 64); // PT_LOAD
+  buf.writeBigUInt64LE(0n, 64 + 8);
+  buf.writeBigUInt64LE(base, 64 + 16);
+  buf.writeBigUInt64LE(BigInt(size), 64 + 32);
+  buf.write('\xff Go buildinf:', 128, 'latin1');
+  buf[128 + 14] = 8;
+  buf[128 + 15] = 0;
+  buf.writeBigUInt64LE(base + 160n, 128 + 16);
+  buf.writeBigUInt64LE(base + 176n, 128 + 24);
+  buf.writeBigUInt64LE(base + 192n, 160);
+  buf.writeBigUInt64LE(BigInt(v.length), 168);
+  buf.writeBigUInt64LE(base + 192n + BigInt(v.length), 176);
+  buf.writeBigUInt64LE(BigInt(m.length), 184);
+  v.copy(buf, 192);
+  m.copy(buf, 192 + v.length);
+  return new Uint8Array(buf);
+}
+
+describe('pre-1.18 pointer-format build info', () => {
+  it('follows the pointers through the ELF load segments', () => {
+    const sentinel = 'x'.repeat(16);
+    const info = readGoBuildInfo(elfWithPointerBuildInfo('go1.16.15', `${sentinel}path\tex.com/a\nmod\tex.com/a\tv1.0.0\t\ndep\tgithub.com/pkg/errors\tv0.9.1\th1:z=\n${sentinel}`));
+    expect(info?.goVersion).toBe('go1.16.15');
+    expect(info?.main?.path).toBe('ex.com/a');
+    expect(info?.deps).toEqual([{ path: 'github.com/pkg/errors', version: 'v0.9.1', sum: 'h1:z=' }]);
+  });
+});
