@@ -196,6 +196,27 @@ function parsePnpmLock(path: string, text: string, issues: CatalogIssue[]): Pack
     const lv = parseFloat(String(json.lockfileVersion ?? '5'));
     const v5 = Number.isFinite(lv) && lv < 6;
     const seen = new Set<string>();
+    // Direct dependencies of the project (top level before v9's importers, or per importer) name packages
+    // even when the packages section is trimmed; versions may carry peer suffixes or be local links.
+    const importers = isRecord(json.importers) ? Object.values(json.importers) : [json];
+    for (const imp of importers) {
+      if (!isRecord(imp)) continue;
+      // devDependencies are left to the packages section, which lists every one of them with dev: true.
+      for (const [section, dev] of [['dependencies', false], ['optionalDependencies', false]] as const) {
+        const deps = imp[section];
+        if (!isRecord(deps)) continue;
+        for (const [name, spec] of Object.entries(deps)) {
+          const raw = isRecord(spec) ? str(spec.version) : typeof spec === 'string' ? spec : undefined;
+          if (!raw || /^(?:link|file|workspace):/.test(raw)) continue;
+          const version = raw.split('(')[0]?.split('_')[0] ?? '';
+          if (!/^\d/.test(version)) continue;
+          const id = `${name}@${version}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          out.push(npmPackage(name, version, path, 'lockfile', { dev, lockfile: 'pnpm-lock.yaml' }));
+        }
+      }
+    }
     for (const [key, raw] of Object.entries(json.packages)) {
       const parsed = parsePnpmKey(key, v5);
       if (!parsed) continue;
@@ -204,9 +225,16 @@ function parsePnpmLock(path: string, text: string, issues: CatalogIssue[]): Pack
       // Local directory dependencies have no registry version.
       if (/^(?:file|link):/.test(version)) version = '';
       const id = `${name}@${version}`;
-      if (seen.has(id)) continue;
+      const dev = isRecord(raw) && raw.dev === true;
+      if (seen.has(id)) {
+        // Already named as a direct dependency: the packages entry's dev flag is authoritative.
+        const i = out.findIndex((p) => p.name === name && p.version === version && p.metadata?.lockfile === 'pnpm-lock.yaml');
+        const prev = out[i];
+        if (prev) out[i] = { ...prev, metadata: { ...prev.metadata, dev } };
+        continue;
+      }
       seen.add(id);
-      out.push(npmPackage(name, version, path, 'lockfile', { dev: isRecord(raw) && raw.dev === true }));
+      out.push(npmPackage(name, version, path, 'lockfile', { dev, lockfile: 'pnpm-lock.yaml' }));
     }
   }
   return out;
