@@ -1,0 +1,169 @@
+/**
+ * Java cataloger: jar/war/ear/jpi/hpi (and par/sar/nar/kar) archives read as zips, with archives nested
+ * inside archives (BOOT-INF/lib, WEB-INF/lib, shaded META-INF/jars) followed to a bounded depth.
+ * Every pom.properties (or pom.xml when no properties exist) gives groupId:artifactId:version, so shaded
+ * jars yield each embedded artifact; MANIFEST.MF and the file name are a lower-confidence fallback.
+ */
+import type { CatalogContext, CatalogIssue, CatalogResult, Cataloger, FileEntryInfo } from '../../cataloger.js';
+import type { Package } from '../../../model/package.js';
+import { basename, langPackage } from '../_lang-package.js';
+import { readZipEntries } from '../_lang-zip.js';
+
+const NAME = 'java-archives';
+const MAX_DEPTH = 8;
+const MAX_NESTED_ARCHIVES = 2000;
+const archiveExt = /\.(?:jar|war|ear|jpi|hpi|par|sar|nar|kar)$/i;
+
+interface Gav {
+  readonly groupId?: string;
+  readonly artifactId: string;
+  readonly version: string;
+}
+
+function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (!t || t.startsWith('#') || t.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(t);
+    if (m?.[1]) out.set(m[1], (m[2] ?? '').trim());
+  }
+  return out;
+}
+
+/** MANIFEST.MF main section (72-byte continuation lines joined). */
+function parseManifest(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.replace(/\r?\n /g, '').split(/\r?\n/);
+  for (const line of lines) {
+    if (line === '') break;
+    const i = line.indexOf(':');
+    if (i > 0) out.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  return out;
+}
+
+/** Top-level coordinates of a pom.xml; a regex suffices because only three direct children of <project> are needed. */
+function parsePomXml(text: string): Gav | undefined {
+  const body = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<(parent|dependencies|dependencyManagement|build|profiles|plugins|reporting)>[\s\S]*?<\/\1>/g, '');
+  const tag = (t: string): string | undefined => new RegExp(`<${t}>\\s*([^<]+?)\\s*</${t}>`).exec(body)?.[1];
+  const parentGroup = /<parent>[\s\S]*?<groupId>\s*([^<]+?)\s*<\/groupId>/.exec(text)?.[1];
+  const parentVersion = /<parent>[\s\S]*?<version>\s*([^<]+?)\s*<\/version>/.exec(text)?.[1];
+  const artifactId = tag('artifactId');
+  const version = tag('version') ?? parentVersion;
+  if (!artifactId || !version || version.includes('${')) return undefined;
+  return { groupId: tag('groupId') ?? parentGroup, artifactId, version };
+}
+
+function fromFileName(path: string): Gav | undefined {
+  const m = /^(.+?)-(\d[\w.+-]*)\.[a-z]+$/i.exec(basename(path));
+  return m?.[1] && m[2] ? { artifactId: m[1], version: m[2] } : undefined;
+}
+
+function manifestLicenses(mf: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of mf) if (/^(?:Bundle-License|Plugin-License-Name(?:-\d+)?)$/.test(k) && v) out.push(v);
+  return out;
+}
+
+function javaPackage(gav: Gav, imagePath: string, chain: string[], confidence: 'high' | 'low', evidence: string, licenses: string[] = []): Package {
+  const name = gav.groupId ? `${gav.groupId}:${gav.artifactId}` : gav.artifactId;
+  return langPackage({
+    type: 'maven',
+    ecosystem: 'Maven',
+    name,
+    version: gav.version,
+    namespace: gav.groupId,
+    purlName: gav.artifactId,
+    path: imagePath,
+    foundBy: NAME,
+    licenses,
+    metadata: {
+      evidence: 'installed',
+      confidence,
+      declaredBy: [[...chain, evidence].join('!/')],
+      archive: chain.join('!/'),
+      ...(gav.groupId ? {} : { groupIdUnknown: true }),
+    },
+  });
+}
+
+interface WalkState {
+  nested: number;
+  readonly issues: CatalogIssue[];
+  readonly out: Package[];
+}
+
+async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[], depth: number, st: WalkState): Promise<void> {
+  let entries: Map<string, Uint8Array>;
+  try {
+    entries = await readZipEntries(bytes, (n) => /(?:^|\/)pom\.(?:properties|xml)$/.test(n) || n === 'META-INF/MANIFEST.MF' || archiveExt.test(n));
+  } catch (e) {
+    st.issues.push({ path: chain.join('!/'), message: `unreadable archive: ${(e as Error).message}` });
+    return;
+  }
+  const dec = new TextDecoder();
+  let found = 0;
+  const seen = new Set<string>();
+  for (const [name, data] of entries) {
+    if (!name.endsWith('pom.properties')) continue;
+    const props = parseProperties(dec.decode(data));
+    const artifactId = props.get('artifactId');
+    const version = props.get('version');
+    if (!artifactId || !version) continue;
+    const gav = { groupId: props.get('groupId'), artifactId, version };
+    // The same artifact's pom.properties may be copied into several folders of a shaded jar.
+    const key = `${gav.groupId}:${artifactId}@${version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    seen.add(`${gav.groupId}:${artifactId}`);
+    st.out.push(javaPackage(gav, imagePath, chain, 'high', name));
+    found++;
+  }
+  for (const [name, data] of entries) {
+    if (!name.endsWith('pom.xml') || !name.startsWith('META-INF/maven/')) continue;
+    const gav = parsePomXml(dec.decode(data));
+    // pom.properties is authoritative (pom.xml versions may be unresolved or differ); pom.xml only fills gaps.
+    if (!gav || seen.has(`${gav.groupId}:${gav.artifactId}`)) continue;
+    seen.add(`${gav.groupId}:${gav.artifactId}`);
+    st.out.push(javaPackage(gav, imagePath, chain, 'high', name));
+    found++;
+  }
+  if (found === 0) {
+    const mfBytes = entries.get('META-INF/MANIFEST.MF');
+    const mf = mfBytes ? parseManifest(dec.decode(mfBytes)) : new Map<string, string>();
+    const fileGav = fromFileName(chain[chain.length - 1] ?? imagePath);
+    const title = mf.get('Implementation-Title') ?? mf.get('Bundle-SymbolicName')?.split(';')[0] ?? mf.get('Automatic-Module-Name');
+    const version = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? fileGav?.version;
+    const group = mf.get('Implementation-Vendor-Id') ?? mf.get('Group-Id');
+    const artifactId = (group && title) || !fileGav ? title : fileGav.artifactId;
+    if (artifactId && version) st.out.push(javaPackage({ groupId: group, artifactId, version }, imagePath, chain, 'low', mfBytes ? 'META-INF/MANIFEST.MF' : 'file name', manifestLicenses(mf)));
+  }
+  for (const [name, data] of entries) {
+    if (!archiveExt.test(name)) continue;
+    if (depth + 1 > MAX_DEPTH || ++st.nested > MAX_NESTED_ARCHIVES) {
+      st.issues.push({ path: [...chain, name].join('!/'), message: 'nested archive limit reached' });
+      continue;
+    }
+    await walkArchive(data, imagePath, [...chain, name], depth + 1, st);
+  }
+}
+
+export const javaCataloger: Cataloger = {
+  name: NAME,
+  version: 1,
+  maxFileBytes: 512 * 1024 * 1024,
+  selects(entry: FileEntryInfo): boolean {
+    return archiveExt.test(entry.path);
+  },
+  async catalog(ctx: CatalogContext): Promise<CatalogResult> {
+    const st: WalkState = { nested: 0, issues: [], out: [] };
+    for (const f of ctx.fs.files()) {
+      if (ctx.signal.aborted) break;
+      if (!archiveExt.test(f.path)) continue;
+      st.nested = 0;
+      await walkArchive(await f.bytes(), f.path, [f.path], 0, st);
+    }
+    return { packages: st.out, issues: st.issues };
+  },
+};
