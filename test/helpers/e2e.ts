@@ -17,14 +17,14 @@ export interface RunResult {
 export function run(
   tool: string,
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: Buffer } = {},
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: Buffer; cwd?: string } = {},
 ): Promise<RunResult> {
   const bin = findTool(tool) ?? tool;
   return new Promise((resolve, reject) => {
     const child = execFile(
       bin,
       [...args],
-      { env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...process.env, ...opts.env }, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${tool} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
         else resolve({ stdout, stderr });
