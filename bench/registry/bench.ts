@@ -3,7 +3,8 @@
  * ~1 GiB multi-layer image of random (incompressible) data with skopeo, manifest GET throughput and p99
  * latency at 64 connections with wrk, and each server's peak RSS (VmHWM) over the push. Run via run.sh.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,15 +116,18 @@ function peakRssMiB(pid: number): number {
   return m?.[1] ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-function timed(fn: () => void): number {
+// Always asynchronous: the servers' logs are piped into this process, and a blocked event loop would
+// stall them on a full pipe and skew every figure.
+const exec = promisify(execFile);
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
-  fn();
+  await fn();
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-function skopeo(args: string[]): void {
-  const r = spawnSync(findTool('skopeo') ?? 'skopeo', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed: ${r.stderr.toString()}`);
+async function skopeo(args: string[]): Promise<void> {
+  await exec(findTool('skopeo') ?? 'skopeo', args, { maxBuffer: 16 * MiB });
 }
 
 /** wrk latency string ("1.23ms", "850.00us", "1.01s") in milliseconds. */
@@ -147,18 +151,19 @@ async function measure(kind: RegistryKind, layout: string): Promise<Result> {
   const work = mkdtempSync(join(tmpdir(), `bench-${kind}-`));
   try {
     const ref = `docker://${reg.host}/bench/big:v1`;
-    const pushS = timed(() => skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:bench`, ref]));
+    const pushS = await timed(() => skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:bench`, ref]));
     const peak = peakRssMiB(reg.pid);
-    const pullS = timed(() => skopeo(['copy', '--src-tls-verify=false', ref, `oci:${join(work, 'pulled')}:bench`]));
-    const out = execFileSync(
+    const pullS = await timed(() => skopeo(['copy', '--src-tls-verify=false', ref, `oci:${join(work, 'pulled')}:bench`]));
+    const { stdout: out } = await exec(
       findTool('wrk') ?? 'wrk',
       [
         '-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency',
         '-H', 'Accept: application/vnd.oci.image.manifest.v1+json',
         `${reg.url}/v2/bench/big/manifests/v1`,
       ],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', maxBuffer: 16 * MiB },
     );
+    if (process.env.BENCH_VERBOSE) console.log(`${kind} wrk:\n${out}`);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
     const p99Ms = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
     if (/Non-2xx or 3xx responses/.test(out)) console.warn(`${kind}: wrk saw error responses:\n${out}`);
