@@ -24,7 +24,7 @@ fi
 
 # --- Debian packages -------------------------------------------------------------------------------
 APT_PKGS=(skopeo podman buildah umoci containerd docker-registry wrk uidmap fuse-overlayfs runc
-  iproute2 ca-certificates tar gzip)
+  iproute2 ca-certificates curl unzip tar gzip)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,8 +37,23 @@ fi
 
 # --- Go tools from the module proxy (reusing GOPATH / GOMODCACHE caches) -----------------------------
 export PATH="$PATH:/usr/local/go/bin"
-if ! command -v go >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go
+GO_TOOLCHAIN="${GO_TOOLCHAIN:-go1.24.6}"
+go_ok() { # crane, oras and the conformance suite need Go >= 1.24 (Debian bookworm ships 1.19)
+  command -v go >/dev/null && [ "$(printf '%s\ngo1.24\n' "$(go env GOVERSION)" | sort -V | head -n1)" = go1.24 ]
+}
+if ! go_ok; then
+  # The official toolchain, fetched as a module from the Go module proxy (what GOTOOLCHAIN=auto does).
+  if ! [ -x "$TOOLS_DIR/go/bin/go" ]; then
+    echo "install-test-deps: fetching Go $GO_TOOLCHAIN from the Go module proxy"
+    work="$(mktemp -d)"
+    curl -fsSL -o "$work/go.zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$(dpkg --print-architecture).zip"
+    (cd "$work" && unzip -q go.zip)
+    rm -rf "$TOOLS_DIR/go" && mkdir -p "$TOOLS_DIR"
+    mv "$work/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$(dpkg --print-architecture)" "$TOOLS_DIR/go"
+    chmod +x "$TOOLS_DIR/go/bin/"* "$TOOLS_DIR/go/pkg/tool/"*/* 2>/dev/null || true
+    rm -rf "$work"
+  fi
+  export PATH="$TOOLS_DIR/go/bin:$PATH"
 fi
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 stamp() { cat "$BIN/.$1.version" 2>/dev/null || true; }
@@ -59,7 +74,7 @@ if ! [ -x "$BIN/dockerd" ] || ! [ -x "$BIN/docker" ]; then
   echo "install-test-deps: apt-get download docker.io"
   work="$(mktemp -d)"
   chmod 0777 "$work" # lets apt's _apt user write the download
-  (cd "$work" && apt-get download docker.io >/dev/null)
+  (cd "$work" && { apt-get download docker.io >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download docker.io >/dev/null; }; })
   rm -rf "$TOOLS_DIR/docker"
   dpkg -x "$work"/docker.io_*.deb "$TOOLS_DIR/docker"
   rm -rf "$work"
