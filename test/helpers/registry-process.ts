@@ -115,7 +115,8 @@ export async function startRegistry(options: StartOptions = {}): Promise<Registr
     try {
       const res = await fetch(url + healthPath, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.status < 500) break;
+      // CONTRACT: /healthz answers 200 once the server accepts pushes (distribution: /v2/ answers 200).
+      if (res.status === 200) break;
     } catch {
       // not listening yet
     }
