@@ -49,10 +49,12 @@ describe.skipIf(!enabled)('docker end to end', () => {
     const repoDigests = (await engine.docker(['image', 'inspect', '--format', '{{join .RepoDigests ","}}', ref])).trim();
     expect(repoDigests).toBe(`${reg.host}/e2e/docker@${pushed.digest}`);
 
-    // A second push of the same image to another repository mounts or finds every blob.
+    // Pushing the same image to another repository of the registry mounts every layer from the first
+    // (docker reports it per layer as "Mounted from <repo>").
     const ref2 = `${reg.host}/e2e/docker-other:v1`;
     await engine.docker(['tag', ref, ref2]);
-    await engine.docker(['push', '--quiet', ref2]);
+    const progress = await engine.docker(['push', ref2]);
+    expect(progress.match(/Mounted from e2e\/docker\b/g) ?? []).toHaveLength(3);
     expect((await fetchManifest(reg.url, 'e2e/docker-other', 'v1')).digest).toBe(pushed.digest);
   });
 });
