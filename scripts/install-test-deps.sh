@@ -1,5 +1,103 @@
 #!/usr/bin/env bash
-# Installs the external tools the test suite drives (real registry clients, browsers, databases).
-# Idempotent: skips what is already present. Runs as root, or through sudo when available.
+# Installs the external tools the test suite drives: real registry clients from Debian (skopeo, podman,
+# buildah, umoci, containerd's ctr, the CNCF distribution registry, wrk), crane and oras plus the OCI
+# conformance suite built from the Go module proxy, and an unpacked (never installed) docker CLI + dockerd.
+# Idempotent and fast when everything is present; runs as root, or through sudo when available.
 set -euo pipefail
-echo "install-test-deps: nothing to install yet"
+
+TOOLS_DIR="${CROWSNEST_TOOLS_DIR:-$HOME/.cache/crowsnest-tools}"
+BIN="$TOOLS_DIR/bin"
+mkdir -p "$BIN"
+
+# Pinned so CI is reproducible; bump deliberately.
+CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+ORAS_VERSION="${ORAS_VERSION:-v1.3.6}"
+# The conformance suite lives in its own Go module (…/distribution-spec/conformance); the v1.1.x tags are
+# on the parent module only, so the Go proxy serves the suite solely as this pseudo-version (it tests
+# OCI_VERSION=1.1 behaviour).
+CONFORMANCE_VERSION="${CONFORMANCE_VERSION:-v0.0.0-20260831232431-97274622c111}"
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else echo "install-test-deps: need root or sudo" >&2; exit 1; fi
+fi
+
+# --- Debian packages -------------------------------------------------------------------------------
+APT_PKGS=(skopeo podman buildah umoci containerd docker-registry wrk uidmap fuse-overlayfs runc
+  iproute2 ca-certificates curl unzip tar gzip)
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-test-deps: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Go tools from the module proxy (reusing GOPATH / GOMODCACHE caches) -----------------------------
+export PATH="$PATH:/usr/local/go/bin"
+GO_TOOLCHAIN="${GO_TOOLCHAIN:-go1.24.6}"
+go_ok() { # crane, oras and the conformance suite need Go >= 1.24 (Debian bookworm ships 1.19)
+  command -v go >/dev/null && [ "$(printf '%s\ngo1.24\n' "$(go env GOVERSION)" | sort -V | head -n1)" = go1.24 ]
+}
+if ! go_ok; then
+  # The official toolchain, fetched as a module from the Go module proxy (what GOTOOLCHAIN=auto does).
+  if ! [ -x "$TOOLS_DIR/go/bin/go" ]; then
+    echo "install-test-deps: fetching Go $GO_TOOLCHAIN from the Go module proxy"
+    work="$(mktemp -d)"
+    curl -fsSL -o "$work/go.zip" "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$GO_TOOLCHAIN.linux-$(dpkg --print-architecture).zip"
+    (cd "$work" && unzip -q go.zip)
+    rm -rf "$TOOLS_DIR/go" && mkdir -p "$TOOLS_DIR"
+    mv "$work/golang.org/toolchain@v0.0.1-$GO_TOOLCHAIN.linux-$(dpkg --print-architecture)" "$TOOLS_DIR/go"
+    chmod +x "$TOOLS_DIR/go/bin/"* "$TOOLS_DIR/go/pkg/tool/"*/* 2>/dev/null || true
+    rm -rf "$work"
+  fi
+  export PATH="$TOOLS_DIR/go/bin:$PATH"
+fi
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+stamp() { cat "$BIN/.$1.version" 2>/dev/null || true; }
+go_tool() { # name module version
+  if [ -x "$BIN/$1" ] && [ "$(stamp "$1")" = "$3" ]; then return; fi
+  echo "install-test-deps: go install $2@$3"
+  GOBIN="$BIN" go install "$2@$3"
+  echo "$3" > "$BIN/.$1.version"
+}
+go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+go_tool oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+
+# The suite is a main package (`go build`; its `go test` entry is a deprecated legacy shim).
+go_tool conformance github.com/opencontainers/distribution-spec/conformance "$CONFORMANCE_VERSION"
+
+# --- docker CLI + dockerd, unpacked only (no service, no daemon started) ----------------------------
+if ! [ -x "$BIN/dockerd" ] || ! [ -x "$BIN/docker" ]; then
+  echo "install-test-deps: apt-get download docker.io"
+  work="$(mktemp -d)"
+  chmod 0777 "$work" # lets apt's _apt user write the download
+  (cd "$work" && { apt-get download docker.io >/dev/null 2>&1 || { $SUDO apt-get update -qq && apt-get download docker.io >/dev/null; }; })
+  rm -rf "$TOOLS_DIR/docker"
+  dpkg -x "$work"/docker.io_*.deb "$TOOLS_DIR/docker"
+  rm -rf "$work"
+  for b in docker dockerd docker-proxy docker-init; do
+    for d in usr/bin usr/sbin usr/libexec/docker/cli-plugins; do
+      if [ -x "$TOOLS_DIR/docker/$d/$b" ]; then ln -sf "$TOOLS_DIR/docker/$d/$b" "$BIN/$b"; fi
+    done
+  done
+fi
+
+# --- versions ----------------------------------------------------------------------------------------
+echo "install-test-deps: tools in $BIN (tests also look there)"
+v() { printf '  %-16s %s\n' "$1" "$( ("${@:2}" 2>&1 || true) | head -n1)"; }
+v go go version
+v skopeo skopeo --version
+v podman podman --version
+v buildah buildah --version
+v umoci umoci --version
+v ctr ctr --version
+v docker-registry dpkg-query -W -f='${Version}' docker-registry
+v wrk dpkg-query -W -f='${Version}' wrk
+v crane "$BIN/crane" version
+v oras "$BIN/oras" version
+v conformance cat "$BIN/.conformance.version"
+v docker "$BIN/docker" --version
+v dockerd "$BIN/dockerd" --version

@@ -6,7 +6,13 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const extraDirs = [join(process.env.HOME ?? '/root', 'go', 'bin'), '/usr/local/go/bin', '/usr/sbin', '/sbin'];
+/** Where scripts/install-test-deps.sh puts crane, oras, the conformance suite and the unpacked docker. */
+export const toolsBinDir = join(
+  process.env.CROWSNEST_TOOLS_DIR ?? join(process.env.HOME ?? '/root', '.cache', 'crowsnest-tools'),
+  'bin',
+);
+
+const extraDirs = [toolsBinDir, join(process.env.HOME ?? '/root', 'go', 'bin'), '/usr/local/go/bin', '/usr/sbin', '/sbin'];
 
 /** Absolute path of `name` on PATH (plus the Go bin dir), or `undefined`. */
 export function findTool(name: string): string | undefined {

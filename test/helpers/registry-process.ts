@@ -1,0 +1,148 @@
+/**
+ * Starts a registry server as a child process on a free loopback port and waits until it answers:
+ * Crowsnest itself (`bin/crowsnest.js serve`, needs `npm run build` output) or, for development and the
+ * benchmark, the CNCF distribution registry (`docker-registry`) as a reference peer.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findTool } from './tools.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type RegistryKind = 'crowsnest' | 'distribution';
+
+export interface RegistryProcess {
+  readonly kind: RegistryKind;
+  /** `127.0.0.1:PORT`, the form registry clients take. */
+  readonly host: string;
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly pid: number;
+  readonly dataDir: string;
+  /** Last lines the server wrote, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Which server the end-to-end tests target: crowsnest unless CROWSNEST_E2E_TARGET=distribution. */
+export function e2eTarget(): RegistryKind {
+  return process.env.CROWSNEST_E2E_TARGET === 'distribution' ? 'distribution' : 'crowsnest';
+}
+
+/** Whether the chosen server can be started here (crowsnest needs the build output). */
+export function canStartRegistry(kind: RegistryKind): boolean {
+  if (kind === 'distribution') return findTool('docker-registry') !== undefined;
+  return existsSync(join(repoRoot, 'dist', 'main.js'));
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+function distributionConfig(port: number, dataDir: string): string {
+  // Delete enabled so tag/manifest deletion tests and the conformance content-management workflow run.
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: warn',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${dataDir}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    '',
+  ].join('\n');
+}
+
+export interface StartOptions {
+  kind?: RegistryKind;
+  /** Reuse a data dir (e.g. restart tests); a fresh temp dir otherwise, removed on stop. */
+  dataDir?: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startRegistry(options: StartOptions = {}): Promise<RegistryProcess> {
+  const kind = options.kind ?? e2eTarget();
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `${kind}-data-`));
+  const port = await freePort();
+  let child: ChildProcess;
+  let healthPath: string;
+  if (kind === 'distribution') {
+    const bin = findTool('docker-registry');
+    if (!bin) throw new Error('docker-registry not installed (run scripts/install-test-deps.sh)');
+    const cfg = join(dataDir, 'config.yml');
+    writeFileSync(cfg, distributionConfig(port, join(dataDir, 'storage')));
+    child = spawn(bin, ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    healthPath = '/v2/';
+  } else {
+    child = spawn(
+      process.execPath,
+      [join(repoRoot, 'bin', 'crowsnest.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, cwd: repoRoot },
+    );
+    healthPath = '/healthz';
+  }
+  // Keep a bounded tail of the server's output so a failed start says why.
+  let tail = '';
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited = false;
+  const exitPromise = new Promise<void>((res) => child.once('exit', () => { exited = true; res(); }));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    if (exited) throw new Error(`${kind} exited during start-up:\n${tail}`);
+    try {
+      const res = await fetch(url + healthPath, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      // CONTRACT: /healthz answers 200 once the server accepts pushes (distribution: /v2/ answers 200).
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${kind} did not answer ${healthPath} within the timeout:\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const pid = child.pid ?? -1;
+  return {
+    kind,
+    host: `127.0.0.1:${port}`,
+    url,
+    pid,
+    dataDir,
+    output: () => tail,
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
