@@ -61,6 +61,10 @@ export function describeMetadataStoreContract(name: string, make: () => Promise<
       await s.manifests.setTag('repo', 'latest', m2.digest);
       await s.manifests.setTag('repo', 'a', m.digest);
       expect(await s.manifests.resolveTag('repo', 'v1')).toBe(m2.digest);
+      expect(await s.manifests.head('repo', { tag: 'v1' })).toEqual({ digest: m2.digest, mediaType: m2.mediaType, size: 100 });
+      expect(await s.manifests.head('repo', { digest: m.digest })).toEqual({ digest: m.digest, mediaType: m.mediaType, size: 100 });
+      expect(await s.manifests.head('repo', { tag: 'nope' })).toBeUndefined();
+      expect(await s.manifests.head('other', { digest: m.digest })).toBeUndefined();
       expect(await s.manifests.listTags('repo', { limit: 10 })).toEqual(['a', 'latest', 'v1']);
       expect(await s.manifests.listTags('repo', { after: 'a', limit: 1 })).toEqual(['latest']);
 

@@ -30,6 +30,12 @@ export interface StoredManifest {
   readonly createdAt?: Date;
 }
 
+export interface ManifestHead {
+  readonly digest: Digest;
+  readonly mediaType: string;
+  readonly size: number;
+}
+
 export interface RepositoryIndex {
   /** Creates the repository row if missing. Idempotent. */
   ensure(name: string): Promise<void>;
@@ -50,6 +56,11 @@ export interface ManifestIndex {
   put(name: string, m: StoredManifest): Promise<void>;
   /** `undefined` when the repository holds no such manifest. */
   get(name: string, digest: Digest): Promise<StoredManifest | undefined>;
+  /**
+   * The hot path of pulls: digest, media type and size for a tag or digest in one lookup
+   * (no link lists). `undefined` when the tag or manifest is absent.
+   */
+  head(name: string, ref: { tag: string } | { digest: Digest }): Promise<ManifestHead | undefined>;
   /** Removes the manifest, the tags pointing at it and its links. Resolves to whether it existed. */
   delete(name: string, digest: Digest): Promise<boolean>;
   /** Points `tag` at `digest` (the manifest must exist). */

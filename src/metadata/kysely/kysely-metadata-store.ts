@@ -3,7 +3,7 @@
  * (ON CONFLICT, plain indexes, text/integer columns). Dialect specifics (pragmas, drivers)
  * live in ../sqlite/ (and later ../postgres/).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Digest } from '../../core/digest.js';
 import type {
   Descriptor,
@@ -17,6 +17,12 @@ import type {
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+interface HeadRow {
+  digest: string;
+  media_type: string;
+  size: number;
+}
 
 function now(): string {
   return new Date().toISOString();
@@ -37,10 +43,28 @@ export class KyselyMetadataStore implements MetadataStore {
   readonly manifests: ManifestIndex;
   readonly gc: GcIndex;
 
+  private readonly headByTagSql: string;
+  private readonly headByDigestSql: string;
+
   constructor(
     private readonly db: Db,
     private readonly onClose: () => Promise<void> = () => Promise.resolve(),
   ) {
+    this.headByTagSql = db
+      .selectFrom('tags')
+      .innerJoin('manifests', (j) =>
+        j.onRef('manifests.repository', '=', 'tags.repository').onRef('manifests.digest', '=', 'tags.manifest_digest'),
+      )
+      .select(['manifests.digest', 'manifests.media_type', 'manifests.size'])
+      .where('tags.repository', '=', '')
+      .where('tags.name', '=', '')
+      .compile().sql;
+    this.headByDigestSql = db
+      .selectFrom('manifests')
+      .select(['digest', 'media_type', 'size'])
+      .where('repository', '=', '')
+      .where('digest', '=', '')
+      .compile().sql;
     this.repos = {
       ensure: (name) => this.ensure(name),
       exists: async (name) =>
@@ -81,6 +105,13 @@ export class KyselyMetadataStore implements MetadataStore {
     this.manifests = {
       put: (name, m) => this.inTx((tx) => tx.putManifest(name, m)),
       get: (name, digest) => this.getManifest(name, digest),
+      head: async (name, ref) => {
+        // Pull hot path: SQL compiled once by the dialect, executed with fresh parameters.
+        const sql = 'tag' in ref ? this.headByTagSql : this.headByDigestSql;
+        const result = await this.db.executeQuery<HeadRow>(CompiledQuery.raw(sql, [name, 'tag' in ref ? ref.tag : ref.digest]));
+        const row = result.rows[0];
+        return row ? { digest: row.digest as Digest, mediaType: row.media_type, size: Number(row.size) } : undefined;
+      },
       delete: (name, digest) => this.inTx((tx) => tx.deleteManifest(name, digest)),
       setTag: (name, tag, digest) =>
         this.inTx(async (tx) => {

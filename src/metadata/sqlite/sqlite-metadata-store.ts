@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
 import { migrateToLatest } from '../kysely/migrations.js';
 import type { Database } from '../kysely/schema.js';
@@ -19,7 +19,7 @@ export async function openSqliteMetadataStore(path: string): Promise<KyselyMetad
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>);
   } catch (err: unknown) {
@@ -27,4 +27,27 @@ export async function openSqliteMetadataStore(path: string): Promise<KyselyMetad
     throw err;
   }
   return new KyselyMetadataStore(db, () => db.destroy());
+}
+
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * Kysely's SQLite driver prepares every statement anew, which costs more than running it on the
+ * pull hot path; our queries are a small fixed set of SQL texts, so prepared statements are reused.
+ * Safe because Kysely runs one query at a time per connection and we never stream results.
+ */
+function cachingStatements(sqlite: SqliteDatabase.Database): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }

@@ -15,7 +15,7 @@ import {
   UnsupportedError,
 } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { Descriptor, MetadataStore, StoredManifest } from '../../metadata/metadata-store.js';
+import type { Descriptor, ManifestHead, MetadataStore, StoredManifest } from '../../metadata/metadata-store.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { RegistryEvents } from '../events.js';
 import { parseManifest, type ParsedManifest } from '../manifest.js';
@@ -128,20 +128,19 @@ export class ManifestService {
       return;
     }
     for (const child of m.manifests) {
-      if (!(await this.o.metadata.manifests.get(repo, child.digest))) throw new ManifestBlobUnknownError(child.digest);
+      if (!(await this.o.metadata.manifests.head(repo, { digest: child.digest }))) throw new ManifestBlobUnknownError(child.digest);
     }
   }
 
-  /** The manifest row for a tag or digest; MANIFEST_UNKNOWN when absent. */
-  async resolve(repo: string, reference: string): Promise<StoredManifest> {
+  /** Digest, media type and size for a tag or digest; MANIFEST_UNKNOWN when absent. */
+  async resolve(repo: string, reference: string): Promise<ManifestHead> {
     const ref = parseReference(reference);
-    const digest = ref.kind === 'digest' ? ref.digest : await this.o.metadata.manifests.resolveTag(repo, ref.tag);
-    const row = digest === undefined ? undefined : await this.o.metadata.manifests.get(repo, digest);
-    if (!row) throw new ManifestUnknownError(reference);
-    return row;
+    const head = await this.o.metadata.manifests.head(repo, ref.kind === 'digest' ? { digest: ref.digest } : { tag: ref.tag });
+    if (!head) throw new ManifestUnknownError(reference);
+    return head;
   }
 
-  async get(repo: string, reference: string): Promise<{ manifest: StoredManifest; body: Buffer }> {
+  async get(repo: string, reference: string): Promise<{ manifest: ManifestHead; body: Buffer }> {
     const manifest = await this.resolve(repo, reference);
     let body = this.cache.get(manifest.digest);
     if (!body) {
