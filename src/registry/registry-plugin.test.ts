@@ -2,7 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../app/_testkit/test-app.js';
 import { digestOf, type Digest } from '../core/digest.js';
+import { UnauthorizedError } from '../core/errors.js';
 import type { RegistryEventMap } from './events.js';
+import type { RegistryAccess } from './registry-plugin.js';
 import { MediaType } from './manifest.js';
 
 let t: TestApp;
@@ -385,5 +387,37 @@ describe('configuration-dependent behaviour', () => {
     expect(metrics.body).toMatch(/crowsnest_http_requests_total\{route="upload",method="POST",status="201"\} 1/);
     expect(metrics.body).toMatch(/crowsnest_http_bytes_in_total 7/);
     expect(metrics.body).toMatch(/crowsnest_blob_upload_duration_seconds_count\{kind="monolithic"\} 1/);
+  });
+});
+
+describe('guards (where authentication plugs in)', () => {
+  it('run before every /v2 route with the parsed repository and actions, and can refuse', async () => {
+    await t.close();
+    const seen: RegistryAccess[] = [];
+    t = await createTestApp({}, {
+      guards: [
+        async (request, _reply, access) => {
+          seen.push(access);
+          if (request.headers['x-deny'] === '1') throw new UnauthorizedError();
+        },
+      ],
+    });
+    const d = digestOf('x');
+    await t.app.inject({ method: 'GET', url: '/v2/' });
+    await t.app.inject({ method: 'GET', url: '/v2/_catalog' });
+    await t.app.inject({ method: 'HEAD', url: `/v2/a/b/blobs/${d}` });
+    await t.app.inject({ method: 'POST', url: `/v2/a/b/blobs/uploads/?mount=${d}&from=c/d` });
+    await t.app.inject({ method: 'DELETE', url: '/v2/a/b/manifests/v1' });
+    expect(seen).toEqual([
+      { endpoint: 'base', scopes: [] },
+      { endpoint: 'catalog', scopes: [] },
+      { endpoint: 'blob', scopes: [{ repository: 'a/b', actions: ['pull'] }] },
+      { endpoint: 'upload', scopes: [{ repository: 'a/b', actions: ['pull', 'push'] }, { repository: 'c/d', actions: ['pull'] }] },
+      { endpoint: 'manifest', scopes: [{ repository: 'a/b', actions: ['delete'] }] },
+    ]);
+    const denied = await t.app.inject({ method: 'PUT', url: '/v2/a/b/manifests/v1', payload: '{}', headers: { 'x-deny': '1' } });
+    expect(denied.statusCode).toBe(401);
+    expect(errorCode(denied)).toBe('UNAUTHORIZED');
+    expect(await t.ctx.metadata.repos.exists('a/b')).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { toConfig, type Config } from '../../config/config.js';
 import type { RawSettings } from '../../config/env.js';
+import type { RegistryGuard } from '../../registry/registry-plugin.js';
 import { openSqliteMetadataStore } from '../../metadata/sqlite/sqlite-metadata-store.js';
 import { ServerMetrics } from '../../server/metrics.js';
 import { buildServer } from '../../server/http-server.js';
@@ -22,7 +23,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(settings: RawSettings = {}): Promise<TestApp> {
+export async function createTestApp(settings: RawSettings = {}, opts: { guards?: readonly RegistryGuard[] } = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'crowsnest-app-'));
   const result = toConfig({ data: dir, logLevel: 'silent', ...settings });
   if (!result.ok) throw new Error(result.problems.join('; '));
@@ -43,6 +44,7 @@ export async function createTestApp(settings: RawSettings = {}): Promise<TestApp
     logger: ctx.log,
     publicUrl: config.publicUrl,
     maxManifestBytes: config.registry.maxManifestBytes,
+    ...(opts.guards ? { registryGuards: opts.guards } : {}),
   });
   await app.ready();
   return {
