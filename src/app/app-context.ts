@@ -5,8 +5,11 @@
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
 import { unsupportedFeatures } from '../config/config.js';
+import type { Kysely } from 'kysely';
+import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
+import type { Database } from '../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
-import { openSqliteMetadataStore } from '../metadata/sqlite/sqlite-metadata-store.js';
+import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { RegistryEvents } from '../registry/events.js';
 import { ManifestService } from '../registry/services/manifest-service.js';
 import { UploadService } from '../registry/services/upload-service.js';
@@ -18,6 +21,8 @@ export interface AppContext {
   readonly config: Config;
   readonly log: PinoLogger;
   readonly blobs: BlobStore;
+  /** The metadata database every domain store shares (SQLite embedded; PostgreSQL later). */
+  readonly db: Kysely<Database>;
   readonly metadata: MetadataStore;
   readonly events: RegistryEvents;
   readonly uploads: UploadService;
@@ -29,7 +34,8 @@ export interface AppContext {
 export interface AppOverrides {
   readonly log?: PinoLogger;
   readonly blobs?: BlobStore;
-  readonly metadata?: MetadataStore;
+  /** An already migrated database; the context closes it. */
+  readonly db?: Kysely<Database>;
   readonly metrics?: ServerMetrics;
 }
 
@@ -64,7 +70,7 @@ export function createLogger(level: string, destination: 1 | 2 = 1): PinoLogger 
 
 export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
   const unsupported = unsupportedFeatures(config);
-  if (unsupported.length > 0 && (!overrides.blobs || !overrides.metadata)) throw new StartupError(unsupported);
+  if (unsupported.length > 0 && (!overrides.blobs || !overrides.db)) throw new StartupError(unsupported);
   const log = overrides.log ?? createLogger(config.logLevel);
 
   let blobs = overrides.blobs;
@@ -74,11 +80,13 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     await fs.init();
     blobs = fs;
   }
-  let metadata = overrides.metadata;
-  if (!metadata) {
+  let db = overrides.db;
+  if (!db) {
     if (config.database.driver !== 'sqlite') throw new StartupError(['database: postgres:// is not yet supported']);
-    metadata = await openSqliteMetadataStore(config.database.path);
+    db = await openSqliteDatabase(config.database.path);
   }
+  const database = db;
+  const metadata = new KyselyMetadataStore(database);
 
   const metrics = overrides.metrics ?? new ServerMetrics();
   const events = new RegistryEvents(log.child({ component: 'events' }));
@@ -97,16 +105,16 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     deleteEnabled: config.registry.deleteEnabled,
     maxManifestBytes: config.registry.maxManifestBytes,
   });
-  const store = metadata;
   return {
     config,
     log,
     blobs,
+    db: database,
     metadata,
     events,
     uploads,
     manifests,
     metrics,
-    close: () => store.close(),
+    close: () => database.destroy(),
   };
 }

@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { toConfig, type Config } from '../../config/config.js';
 import type { RawSettings } from '../../config/env.js';
 import type { RegistryGuard } from '../../registry/registry-plugin.js';
-import { openSqliteMetadataStore } from '../../metadata/sqlite/sqlite-metadata-store.js';
+import { openSqliteDatabase } from '../../metadata/sqlite/sqlite-metadata-store.js';
 import { ServerMetrics } from '../../server/metrics.js';
 import { buildServer } from '../../server/http-server.js';
 import { FsBlobStore } from '../../storage/fs/fs-blob-store.js';
@@ -30,10 +30,10 @@ export async function createTestApp(settings: RawSettings = {}, opts: { guards?:
   const config: Config = result.config;
   const blobs = new FsBlobStore(join(dir, 'blobs'));
   await blobs.init();
-  const metadata = await openSqliteMetadataStore(':memory:');
+  const db = await openSqliteDatabase(':memory:');
   const ctx = await createAppContext(config, {
     blobs,
-    metadata,
+    db,
     log: pino({ level: 'silent' }),
     metrics: new ServerMetrics({ defaultMetrics: false }),
   });

@@ -14,7 +14,7 @@ import type {
   RepositoryIndex,
   StoredManifest,
 } from '../metadata-store.js';
-import type { Database } from './schema.js';
+import type { Database } from './schema/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

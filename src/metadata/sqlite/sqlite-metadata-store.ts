@@ -1,18 +1,18 @@
 /**
  * The SQLite dialect layer: opens better-sqlite3 with WAL and a busy timeout (so `crowsnest gc`
- * can work next to a running server), runs migrations and returns the Kysely-backed store.
- * SQLite-only settings belong here and nowhere else.
+ * can work next to a running server), runs migrations and returns the Kysely handle that every
+ * domain store shares. SQLite-only settings belong here and nowhere else.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
-import { migrateToLatest } from '../kysely/migrations.js';
-import type { Database } from '../kysely/schema.js';
+import { migrateToLatest } from '../kysely/migrations/index.js';
+import type { Database } from '../kysely/schema/index.js';
 
 /** Opens (creating if needed) the SQLite database at `path` (or ":memory:") and migrates it. */
-export async function openSqliteMetadataStore(path: string): Promise<KyselyMetadataStore> {
+export async function openSqliteDatabase(path: string): Promise<Kysely<Database>> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
@@ -26,6 +26,12 @@ export async function openSqliteMetadataStore(path: string): Promise<KyselyMetad
     await db.destroy();
     throw err;
   }
+  return db;
+}
+
+/** The registry metadata store over its own SQLite database; closing it closes the database. */
+export async function openSqliteMetadataStore(path: string): Promise<KyselyMetadataStore> {
+  const db = await openSqliteDatabase(path);
   return new KyselyMetadataStore(db, () => db.destroy());
 }
 

@@ -1,8 +1,7 @@
 /**
- * Table types for Kysely. Columns use portable types only (text, integer) so the same
- * queries run on SQLite and PostgreSQL; timestamps are ISO-8601 strings.
+ * Kysely table types of the registry domain. Columns use portable types only (text, integer) so
+ * the same queries run on SQLite and PostgreSQL; timestamps are ISO-8601 strings.
  */
-import type { Generated } from 'kysely';
 
 export interface RepositoriesTable {
   name: string;
@@ -56,11 +55,7 @@ export interface ReferrersTable {
   annotations: string | null;
 }
 
-export interface SchemaMetaTable {
-  id: Generated<number>;
-}
-
-export interface Database {
+export interface RegistryTables {
   repositories: RepositoriesTable;
   repository_blobs: RepositoryBlobsTable;
   manifests: ManifestsTable;

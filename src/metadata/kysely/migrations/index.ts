@@ -1,0 +1,24 @@
+/**
+ * Versioned schema migrations as TypeScript objects (no files to locate at runtime), run by
+ * Kysely's Migrator in name order. One file per domain; append new entries, never edit one that shipped.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { registryMigration } from './0001-registry.js';
+
+const migrations: Record<string, Migration> = {
+  '0001-registry': registryMigration,
+};
+
+const provider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
+
+/** Brings the schema to the latest version; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider, migrationTableName: 'crowsnest_migrations', migrationLockTableName: 'crowsnest_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
+}

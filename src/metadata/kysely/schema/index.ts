@@ -1,0 +1,7 @@
+/**
+ * The whole database as Kysely sees it: the intersection of every domain's tables
+ * (each domain declares its own in this folder, next to its migration in ../migrations/).
+ */
+import type { RegistryTables } from './registry.js';
+
+export type Database = RegistryTables;
