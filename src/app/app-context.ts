@@ -6,11 +6,13 @@ import { pino, type Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
 import { unsupportedFeatures } from '../config/config.js';
 import type { Kysely } from 'kysely';
+import { openAccessPolicy, type AccessPolicy } from '../access/access-policy.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { RegistryEvents } from '../registry/events.js';
+import { RepositorySettingsStore } from '../repositories/repository-settings.js';
 import { ManifestService } from '../registry/services/manifest-service.js';
 import { UploadService } from '../registry/services/upload-service.js';
 import { ServerMetrics } from '../server/metrics.js';
@@ -24,6 +26,9 @@ export interface AppContext {
   /** The metadata database every domain store shares (SQLite embedded; PostgreSQL later). */
   readonly db: Kysely<Database>;
   readonly metadata: MetadataStore;
+  /** Who may do what; the open policy until accounts are wired. */
+  readonly access: AccessPolicy;
+  readonly settings: RepositorySettingsStore;
   readonly events: RegistryEvents;
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
@@ -37,6 +42,7 @@ export interface AppOverrides {
   /** An already migrated database; the context closes it. */
   readonly db?: Kysely<Database>;
   readonly metrics?: ServerMetrics;
+  readonly access?: AccessPolicy;
 }
 
 /** A configuration this build cannot run (e.g. a driver a later release adds). */
@@ -111,6 +117,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     blobs,
     db: database,
     metadata,
+    access: overrides.access ?? openAccessPolicy,
+    settings: new RepositorySettingsStore(database),
     events,
     uploads,
     manifests,

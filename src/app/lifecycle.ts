@@ -4,6 +4,7 @@
  * close the stores.
  */
 import type { FastifyInstance } from 'fastify';
+import { serverDepsFor } from './server-deps.js';
 import { buildServer } from '../server/http-server.js';
 import type { AppContext } from './app-context.js';
 
@@ -18,14 +19,7 @@ export interface RunningServer {
 }
 
 export async function startServer(ctx: AppContext): Promise<RunningServer> {
-  const app = await buildServer({
-    uploads: ctx.uploads,
-    manifests: ctx.manifests,
-    metrics: ctx.metrics,
-    logger: ctx.log,
-    publicUrl: ctx.config.publicUrl,
-    maxManifestBytes: ctx.config.registry.maxManifestBytes,
-  });
+  const app = await buildServer(serverDepsFor(ctx));
   const address = await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
 
   const purgeEvery = Math.min(ctx.config.registry.uploadPurgeAgeSeconds, 3600) * 1000;

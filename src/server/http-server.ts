@@ -1,8 +1,9 @@
 /**
- * Builds the Fastify server: the registry under /v2, /healthz, /metrics, request metrics and
+ * Builds the Fastify server: the registry under /v2, the REST API under /api/v1, /healthz, /metrics, request metrics and
  * access logs. It receives ready services (not the whole app context) so tests can inject them.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { apiPlugin } from '../api/api-plugin.js';
 import { registryPlugin, type RegistryGuard } from '../registry/registry-plugin.js';
 import type { ManifestService } from '../registry/services/manifest-service.js';
 import type { UploadService } from '../registry/services/upload-service.js';
@@ -16,6 +17,8 @@ export interface ServerDeps {
   readonly publicUrl: string | undefined;
   readonly maxManifestBytes: number;
   readonly registryGuards?: readonly RegistryGuard[];
+  /** /api/v1 route modules (src/app/api-routes.ts). */
+  readonly apiRoutes?: readonly FastifyPluginAsync[];
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -57,5 +60,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}),
     ...(deps.registryGuards ? { guards: deps.registryGuards } : {}),
   });
+  await app.register(apiPlugin, { prefix: '/api/v1', routes: deps.apiRoutes ?? [] });
   return app;
 }

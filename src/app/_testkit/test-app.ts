@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { AccessPolicy } from '../../access/access-policy.js';
 import { pino } from 'pino';
 import { toConfig, type Config } from '../../config/config.js';
 import type { RawSettings } from '../../config/env.js';
@@ -15,6 +16,7 @@ import { ServerMetrics } from '../../server/metrics.js';
 import { buildServer } from '../../server/http-server.js';
 import { FsBlobStore } from '../../storage/fs/fs-blob-store.js';
 import { createAppContext, type AppContext } from '../app-context.js';
+import { serverDepsFor } from '../server-deps.js';
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -23,7 +25,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(settings: RawSettings = {}, opts: { guards?: readonly RegistryGuard[] } = {}): Promise<TestApp> {
+export async function createTestApp(settings: RawSettings = {}, opts: { guards?: readonly RegistryGuard[]; access?: AccessPolicy } = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'crowsnest-app-'));
   const result = toConfig({ data: dir, logLevel: 'silent', ...settings });
   if (!result.ok) throw new Error(result.problems.join('; '));
@@ -36,16 +38,9 @@ export async function createTestApp(settings: RawSettings = {}, opts: { guards?:
     db,
     log: pino({ level: 'silent' }),
     metrics: new ServerMetrics({ defaultMetrics: false }),
+    ...(opts.access ? { access: opts.access } : {}),
   });
-  const app = await buildServer({
-    uploads: ctx.uploads,
-    manifests: ctx.manifests,
-    metrics: ctx.metrics,
-    logger: ctx.log,
-    publicUrl: config.publicUrl,
-    maxManifestBytes: config.registry.maxManifestBytes,
-    ...(opts.guards ? { registryGuards: opts.guards } : {}),
-  });
+  const app = await buildServer(serverDepsFor(ctx, opts.guards ? { registryGuards: opts.guards } : {}));
   await app.ready();
   return {
     app,

@@ -4,9 +4,11 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
+import { repositorySettingsMigration } from './0002-repository-settings.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
+  '0002-repository-settings': repositorySettingsMigration,
 };
 
 const provider: MigrationProvider = {

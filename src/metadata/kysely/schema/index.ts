@@ -3,5 +3,6 @@
  * (each domain declares its own in this folder, next to its migration in ../migrations/).
  */
 import type { RegistryTables } from './registry.js';
+import type { RepositoryTables } from './repositories.js';
 
-export type Database = RegistryTables;
+export type Database = RegistryTables & RepositoryTables;
