@@ -5,10 +5,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
 import { repositorySettingsMigration } from './0002-repository-settings.js';
+import { analysisMigration } from './0003-analysis.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
   '0002-repository-settings': repositorySettingsMigration,
+  '0003-analysis': analysisMigration,
 };
 
 const provider: MigrationProvider = {

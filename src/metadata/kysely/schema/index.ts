@@ -2,7 +2,8 @@
  * The whole database as Kysely sees it: the intersection of every domain's tables
  * (each domain declares its own in this folder, next to its migration in ../migrations/).
  */
+import type { AnalysisTables } from './analysis.js';
 import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
 
-export type Database = RegistryTables & RepositoryTables;
+export type Database = RegistryTables & RepositoryTables & AnalysisTables;
