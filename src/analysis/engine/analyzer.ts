@@ -136,16 +136,9 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
       await cache.put(layer.digest, opts.set.version, extracted).catch((err: unknown) => log.warn({ err }, 'layer cache write failed'));
     }
     const fs = assembleImageFs(extracts);
-    const distro = await opts.set.detectDistro(fs);
-    const issues: CatalogIssue[] = [];
-    for (const l of extracts) for (const s of l.skippedTooLarge) issues.push({ path: s.path, message: `skipped: ${s.size} bytes is over the ${s.limit}-byte cap` });
-    const packages: Package[] = [];
-    for (const c of opts.set.catalogers) {
-      if (signal.aborted) throw new AnalysisFailure(budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted');
-      const found = await runCataloger(c, fs, distro, input.env, signal, log, issues);
-      const introduced = await introducingLayers(c, found, extracts, distro, input.env, signal, log);
-      for (const p of found) packages.push(attribute(p, fs, input.layers, introduced.get(p.purl)));
-    }
+    const { distro, packages, issues } = await catalogImage(fs, extracts, input, opts.set, signal, log, () =>
+      budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted',
+    );
     const sbomLayers: SbomLayer[] = input.layers.map((l) => ({
       digest: l.digest as Digest,
       index: l.index,
@@ -171,6 +164,29 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
     for (const e of extracts) disposeExtracted(e);
     await rm(spillDir, { recursive: true, force: true });
   }
+}
+
+/** Distro detection plus every cataloger over a squashed view, with layer attribution. */
+export async function catalogImage(
+  fs: ImageFs,
+  extracts: readonly ExtractedLayer[],
+  input: Pick<AnalysisInput, 'env' | 'layers'>,
+  set: CatalogerSet,
+  signal: AbortSignal,
+  log: Logger,
+  abortReason: () => string = () => 'aborted',
+): Promise<{ distro: Distro | undefined; packages: Package[]; issues: CatalogIssue[] }> {
+  const distro = await set.detectDistro(fs);
+  const issues: CatalogIssue[] = [];
+  for (const l of extracts) for (const s of l.skippedTooLarge) issues.push({ path: s.path, message: `skipped: ${s.size} bytes is over the ${s.limit}-byte cap` });
+  const packages: Package[] = [];
+  for (const c of set.catalogers) {
+    if (signal.aborted) throw new AnalysisFailure(abortReason());
+    const found = await runCataloger(c, fs, distro, input.env, signal, log, issues);
+    const introduced = await introducingLayers(c, found, extracts, distro, input.env, signal, log);
+    for (const p of found) packages.push(attribute(p, fs, input.layers, introduced.get(p.purl)));
+  }
+  return { distro, packages, issues };
 }
 
 async function runCataloger(
