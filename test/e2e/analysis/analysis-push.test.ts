@@ -4,48 +4,22 @@
  * to report the analysis done, and read the SBOM: every expected package with the layer that brought
  * it and that layer's created_by. A Debian image from real .debs follows once the dpkg cataloger lands.
  */
-import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunE2E, run } from '../../helpers/e2e.js';
-import { buildImage, buildLayer, writeOciLayout, type LayerSpec } from '../../helpers/image-builder.js';
+import { layerSpecOf, waitForAnalysis } from '../../helpers/analysis.js';
+import { buildImage, buildLayer, writeOciLayout } from '../../helpers/image-builder.js';
 import { startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 import { hasShared, sharedPath } from '../../helpers/shared.js';
 
 const FIXTURES = ['npm/syft-package-lock', 'cargo/syft-cargo-lock', 'composer/syft-composer-lock'] as const;
 const enabled = canRunE2E('skopeo') && hasShared('fixtures', 'npm', 'syft-package-lock');
 
-/** The fixture folder as a layer under `prefix` (expected.json is test data, not image content). */
-export function layerSpecOf(dir: string, prefix: string): LayerSpec {
-  const spec: LayerSpec = {};
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name !== 'expected.json') spec[`${prefix}/${relative(dir, p)}`] = readFileSync(p);
-    }
-  };
-  walk(dir);
-  return spec;
-}
-
 interface SbomDoc {
   image: { digest: string; layers: { digest: string; index: number; createdBy?: string }[] };
   packages: { name: string; version: string; locations: { path: string; layerDigest?: string; layerIndex?: number; createdBy?: string }[] }[];
-}
-
-export async function waitForAnalysis(url: string, repo: string, tag: string, timeoutMs = 60_000): Promise<{ status: string }> {
-  const deadline = Date.now() + timeoutMs;
-  let last: { status: string } = { status: 'none' };
-  while (Date.now() < deadline) {
-    const res = await fetch(`${url}/api/v1/repositories/${repo}/tags`);
-    const rows = (await res.json()) as { name: string; analysis: { status: string } }[];
-    last = rows.find((r) => r.name === tag)?.analysis ?? last;
-    if (last.status === 'done' || last.status === 'failed' || last.status === 'unsupported') return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return last;
 }
 
 describe.skipIf(!enabled)('analysis end to end (server process + skopeo)', () => {
