@@ -136,6 +136,10 @@ export class FsBlobStore implements BlobStore {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
+  localPath(digest: Digest): string {
+    return this.blobPath(digest);
+  }
+
   private blobPath(digest: Digest): string {
     const parsed = parseDigest(digest);
     // Callers pass branded digests, but a path must never be built from an unchecked string.
@@ -160,9 +164,9 @@ export class FsBlobStore implements BlobStore {
     if (range) {
       if (range.start >= info.size && !(info.size === 0 && range.start === 0)) throw new RangeInvalidError(info.size);
       const end = Math.min(range.endInclusive ?? info.size - 1, info.size - 1);
-      return createReadStream(this.blobPath(digest), { start: range.start, end, highWaterMark: 256 * 1024 });
+      return createReadStream(this.blobPath(digest), { start: range.start, end, highWaterMark: 1024 * 1024 });
     }
-    return createReadStream(this.blobPath(digest), { highWaterMark: 256 * 1024 });
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1024 * 1024 });
   }
 
   async read(digest: Digest, opts: { maxBytes: number }): Promise<Buffer> {
