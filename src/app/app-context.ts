@@ -4,12 +4,13 @@
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
-import { unsupportedFeatures } from '../config/config.js';
+import { redactUrl, unsupportedFeatures } from '../config/config.js';
 import type { Kysely } from 'kysely';
 import { openAccessPolicy, type AccessPolicy } from '../access/access-policy.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { RegistryEvents } from '../registry/events.js';
 import { RepositorySettingsStore } from '../repositories/repository-settings.js';
@@ -74,6 +75,15 @@ export function createLogger(level: string, destination: 1 | 2 = 1): PinoLogger 
   );
 }
 
+async function connectPostgres(url: string): Promise<Kysely<Database>> {
+  try {
+    return await openPostgresDatabase(url);
+  } catch (err: unknown) {
+    const reason = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    throw new StartupError([`database: cannot connect to ${redactUrl(url)}: ${reason.replaceAll(url, redactUrl(url))}`]);
+  }
+}
+
 export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
   const unsupported = unsupportedFeatures(config);
   if (unsupported.length > 0 && (!overrides.blobs || !overrides.db)) throw new StartupError(unsupported);
@@ -88,8 +98,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   }
   let db = overrides.db;
   if (!db) {
-    if (config.database.driver !== 'sqlite') throw new StartupError(['database: postgres:// is not yet supported']);
-    db = await openSqliteDatabase(config.database.path);
+    db = config.database.driver === 'sqlite' ? await openSqliteDatabase(config.database.path) : await connectPostgres(config.database.url);
   }
   const database = db;
   const metadata = new KyselyMetadataStore(database);
