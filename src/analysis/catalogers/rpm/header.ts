@@ -7,6 +7,9 @@
 /** rpm's own sanity limits (lib/header.c hdrchkTags / hdrchkData): at most 0xffff entries, data < 256 MiB. */
 export const MAX_INDEX_ENTRIES = 0xffff;
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;
+/** Elements per tag; far above real headers (the largest file lists have some 10^5 entries), it keeps a
+ * crafted blob of 256 MiB of NULs from expanding into hundreds of millions of strings. */
+export const MAX_TAG_ELEMENTS = 1 << 20;
 
 export const RpmTag = {
   name: 1000,
@@ -87,7 +90,7 @@ export class RpmHeader {
       const count = view.getUint32(at + 12);
       if (type > RpmType.I18nString) return { ok: false, error: `tag ${tag}: unknown type ${type}` };
       if (offset < 0 || offset > dl) return { ok: false, error: `tag ${tag}: data offset ${offset} outside the ${dl}-byte store` };
-      if (count < 1 || count > dl) return { ok: false, error: `tag ${tag}: count ${count} out of range` };
+      if (count < 1 || count > dl || count > MAX_TAG_ELEMENTS) return { ok: false, error: `tag ${tag}: count ${count} out of range` };
       const width = typeSize[type] ?? 0;
       if (width > 0 && offset + width * count > dl) {
         return { ok: false, error: `tag ${tag}: ${count} values of ${width} bytes overrun the data store` };
