@@ -3,6 +3,7 @@
  * region like rpm writes), NDB `Packages.db` files and small Berkeley DB hash files with overflow chains.
  * They let the readers be tested on shapes no tool here can produce (NDB) and on deliberate corruption.
  */
+import Database from 'better-sqlite3';
 import { adler32, NDB_BLK_SIZE, NDB_HEADER_SIZE, NDB_PAGE_SIZE, NDB_SLOT_SIZE } from './ndb.js';
 
 export type TagValue =
@@ -179,4 +180,15 @@ export function buildBdb(values: readonly Uint8Array[], pageSize = 512): { file:
     });
   });
   return { file: out, chains };
+}
+
+/** An rpmdb.sqlite image with rpm's Packages table holding `blobs`. */
+export function buildSqlite(blobs: readonly Uint8Array[]): Uint8Array {
+  const db = new Database(':memory:');
+  db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+  const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+  for (const b of blobs) insert.run(Buffer.from(b));
+  const out = db.serialize();
+  db.close();
+  return out;
 }

@@ -10,7 +10,7 @@ import { ctxFor, fsFromDir, fsFromMap } from '../_lang-testkit.js';
 import type { CatalogContext } from '../../cataloger.js';
 import type { Distro } from '../../../model/distro.js';
 import { parseSourceRpm, rpmCataloger, rpmNamespace } from './rpm.js';
-import { buildNdb, packageHeader } from './rpm-testkit.js';
+import { buildNdb, buildSqlite, packageHeader } from './rpm-testkit.js';
 
 interface ExpectedRpm {
   name: string;
@@ -114,6 +114,15 @@ describe('rpm cataloger', () => {
     const res2 = await rpmCataloger.catalog(ctxWith({ '/var/lib/rpm/rpmdb.sqlite': broken, '/var/lib/rpm/Packages.db': db }));
     expect(res2.packages.map((p) => p.name)).toEqual(['openssl-libs']);
     expect(res2.issues?.[0]?.path).toBe('/var/lib/rpm/rpmdb.sqlite');
+  });
+
+  it('reports an uncheckpointed SQLite write-ahead log', async () => {
+    expect(rpmCataloger.selects({ path: '/var/lib/rpm/rpmdb.sqlite-wal', size: 4096, mode: 0o644 })).toBe(true);
+    expect(rpmCataloger.selects({ path: '/var/lib/rpm/rpmdb.sqlite-wal', size: 0, mode: 0o644 })).toBe(false);
+    const sqlite = buildSqlite([packageHeader({ name: 'bash', version: '5.1.8', release: '9.el9' })]);
+    const res = await rpmCataloger.catalog(ctxWith({ '/var/lib/rpm/rpmdb.sqlite': sqlite, '/var/lib/rpm/rpmdb.sqlite-wal': new Uint8Array(32) }));
+    expect(res.packages.length).toBeGreaterThan(0);
+    expect(res.issues?.map((i) => i.path)).toEqual(['/var/lib/rpm/rpmdb.sqlite-wal']);
   });
 
   it('merges the same package found in both database directories', async () => {

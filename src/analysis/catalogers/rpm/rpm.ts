@@ -27,6 +27,12 @@ const DB_FILES: readonly (readonly [string, Backend])[] = [
 ];
 const selected = new Map<string, Backend>(DB_DIRS.flatMap((d) => DB_FILES.map(([f, b]) => [`${d}/${f}`, b] as const)));
 
+/**
+ * A non-empty `-wal` next to rpmdb.sqlite holds transactions not yet checkpointed into the main file. It is
+ * not replayed (that needs the file on disk); its presence is reported so missing packages are explained.
+ */
+const walFiles = new Set(DB_DIRS.map((d) => `${d}/rpmdb.sqlite-wal`));
+
 const readers: Record<Backend, (buf: Uint8Array) => RawBlobs> = { sqlite: readSqliteRpmdb, ndb: readNdb, bdb: readBdbHash };
 
 /**
@@ -122,7 +128,7 @@ export const rpmCataloger: Cataloger = {
   version: 1,
   maxFileBytes: 512 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
-    return selected.has(entry.path);
+    return selected.has(entry.path) || (entry.size > 0 && walFiles.has(entry.path));
   },
   async catalog(ctx: CatalogContext): Promise<CatalogResult> {
     const packages: Package[] = [];
@@ -134,6 +140,10 @@ export const rpmCataloger: Cataloger = {
         const f = ctx.fs.get(`${dir}/${file}`);
         if (!f || f.path !== `${dir}/${file}` || ctx.signal.aborted) continue;
         const res = catalogRpmdb(await f.bytes(), backend, f.path, ctx.distro);
+        const wal = backend === 'sqlite' ? ctx.fs.get(`${f.path}-wal`) : undefined;
+        if (wal && wal.size > 0) {
+          issues.push({ path: wal.path, message: `rpmdb.sqlite has a ${wal.size}-byte write-ahead log that is not read; packages from its last transactions may be missing` });
+        }
         packages.push(...res.packages);
         issues.push(...(res.issues ?? []));
         if (res.packages.length > 0) break;
