@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import Database from 'better-sqlite3';
 import { readBdbHash } from './bdb.js';
 import { RpmHeader, RpmTag } from './header.js';
 import { readNdb } from './ndb.js';
 import { readSqliteRpmdb } from './sqlite.js';
-import { buildBdb, buildNdb, packageHeader } from './rpm-testkit.js';
+import { buildBdb, buildNdb, buildSqlite, packageHeader } from './rpm-testkit.js';
 
 const headers = [
   packageHeader({ name: 'alpha', version: '1.0', release: '1', arch: 'x86_64' }),
@@ -50,6 +51,19 @@ describe('NDB reader', () => {
     expect(cut.issues.length).toBeGreaterThan(0);
   });
 
+  it('never throws on random corruption', () => {
+    const db = buildNdb(headers);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(db.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 24 }), fc.nat(db.length), (edits, cut) => {
+        const b = db.slice(0, cut);
+        for (const [i, x] of edits) if (i < b.length) b[i] = x;
+        const r = readNdb(b);
+        for (const blob of r.blobs) RpmHeader.parse(blob);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('rejects a foreign file', () => {
     expect(readNdb(new Uint8Array(64)).issues[0]).toMatch(/bad magic/);
     expect(readNdb(new Uint8Array(3)).issues).toHaveLength(1);
@@ -61,6 +75,12 @@ describe('Berkeley DB hash reader', () => {
     const { file, chains } = buildBdb(headers);
     expect(chains.some((c) => c.length > 1)).toBe(true);
     const r = readBdbHash(file);
+    expect(r.issues).toEqual([]);
+    expect(names(r.blobs).sort()).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('reads a database written on a big-endian machine', () => {
+    const r = readBdbHash(buildBdb(headers, 1024, false).file);
     expect(r.issues).toEqual([]);
     expect(names(r.blobs).sort()).toEqual(['alpha', 'beta', 'gamma']);
   });
@@ -120,6 +140,28 @@ describe('Berkeley DB hash reader', () => {
 });
 
 describe('SQLite reader', () => {
+  it('reads rpm\'s Packages table, also from a WAL-mode file without its -wal', () => {
+    const db = buildSqlite(headers);
+    expect(names(readSqliteRpmdb(db).blobs)).toEqual(['alpha', 'beta', 'gamma']);
+    const wal = db.slice();
+    wal[18] = 2;
+    wal[19] = 2;
+    expect(names(readSqliteRpmdb(wal).blobs)).toEqual(['alpha', 'beta', 'gamma']);
+    expect(wal[18]).toBe(2); // the caller's bytes are not modified
+  });
+
+  it('reports a truncated database and one without a Packages table', () => {
+    const cut = readSqliteRpmdb(buildSqlite(headers).subarray(0, 2048));
+    expect(cut.issues.length).toBeGreaterThan(0);
+    const mem = new Database(':memory:');
+    mem.exec('CREATE TABLE Other (x)');
+    const other = readSqliteRpmdb(mem.serialize());
+    mem.close();
+    expect(other.blobs).toEqual([]);
+    expect(other.issues[0]).toMatch(/no such table: Packages/);
+    expect(readSqliteRpmdb(buildSqlite([])).issues).toEqual([]);
+  });
+
   it('reports a file that is not SQLite and a corrupt SQLite file', () => {
     expect(readSqliteRpmdb(new Uint8Array(200)).issues[0]).toMatch(/not an SQLite/);
     const fake = new Uint8Array(4096);

@@ -126,10 +126,11 @@ export function buildNdb(blobs: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * A little-endian Berkeley DB hash file: metadata page, one hash page with a (key, off-page value) pair per
+ * A Berkeley DB hash file (little-endian unless asked otherwise): metadata page, one hash page with a (key, off-page value) pair per
  * blob, and each value in its own chain of overflow pages. Returns the file and each value's first page.
  */
-export function buildBdb(values: readonly Uint8Array[], pageSize = 512): { file: Uint8Array; chains: number[][] } {
+export function buildBdb(values: readonly Uint8Array[], pageSize = 512, littleEndian = true): { file: Uint8Array; chains: number[][] } {
+  const le = littleEndian;
   const perPage = pageSize - 26;
   const chains: number[][] = [];
   let next = 2;
@@ -141,41 +142,41 @@ export function buildBdb(values: readonly Uint8Array[], pageSize = 512): { file:
   const pages = next;
   const out = new Uint8Array(pages * pageSize);
   const v = new DataView(out.buffer);
-  v.setUint32(12, 0x061561, true);
-  v.setUint32(16, 9, true);
-  v.setUint32(20, pageSize, true);
+  v.setUint32(12, 0x061561, le);
+  v.setUint32(16, 9, le);
+  v.setUint32(20, pageSize, le);
   out[25] = 8; // hash metadata
-  v.setUint32(32, pages - 1, true); // last page
+  v.setUint32(32, pages - 1, le); // last page
   // Hash page 1: entries packed from the end: key (5 bytes: H_KEYDATA + 4-byte key), value (12-byte HOFFPAGE).
   const hp = pageSize;
   out[hp + 25] = 13;
-  v.setUint32(hp + 8, 1, true);
+  v.setUint32(hp + 8, 1, le);
   let hi = pageSize;
   const inp: number[] = [];
   values.forEach((val, i) => {
     hi -= 5;
     out[hp + hi] = 1;
-    v.setUint32(hp + hi + 1, i + 1, true);
+    v.setUint32(hp + hi + 1, i + 1, le);
     inp.push(hi);
     hi -= 12;
     out[hp + hi] = 3;
-    v.setUint32(hp + hi + 4, chains[i]?.[0] ?? 0, true);
-    v.setUint32(hp + hi + 8, val.length, true);
+    v.setUint32(hp + hi + 4, chains[i]?.[0] ?? 0, le);
+    v.setUint32(hp + hi + 8, val.length, le);
     inp.push(hi);
   });
   if (26 + inp.length * 2 > hi) throw new Error('too many values for one hash page');
-  v.setUint16(hp + 20, inp.length, true);
-  v.setUint16(hp + 22, hi, true);
-  inp.forEach((o, i) => v.setUint16(hp + 26 + i * 2, o, true));
+  v.setUint16(hp + 20, inp.length, le);
+  v.setUint16(hp + 22, hi, le);
+  inp.forEach((o, i) => v.setUint16(hp + 26 + i * 2, o, le));
   values.forEach((val, i) => {
     const chain = chains[i] ?? [];
     chain.forEach((pg, j) => {
       const base = pg * pageSize;
       const part = val.subarray(j * perPage, (j + 1) * perPage);
       out[base + 25] = 7;
-      v.setUint32(base + 8, pg, true);
-      v.setUint32(base + 16, chain[j + 1] ?? 0, true);
-      v.setUint16(base + 22, part.length, true);
+      v.setUint32(base + 8, pg, le);
+      v.setUint32(base + 16, chain[j + 1] ?? 0, le);
+      v.setUint16(base + 22, part.length, le);
       out.set(part, base + 26);
     });
   });
