@@ -76,7 +76,10 @@ export function buildHeader(tags: readonly TagValue[]): Uint8Array {
 }
 
 /** The minimal tags of an installed package. */
-export function packageHeader(p: { name: string; version: string; release: string; epoch?: number; arch?: string; sourceRpm?: string; license?: string }): Uint8Array {
+export function packageHeader(
+  p: { name: string; version: string; release: string; epoch?: number; arch?: string; sourceRpm?: string; license?: string },
+  extra: readonly TagValue[] = [],
+): Uint8Array {
   const tags: TagValue[] = [
     { tag: 1000, string: p.name },
     { tag: 1001, string: p.version },
@@ -86,7 +89,7 @@ export function packageHeader(p: { name: string; version: string; release: strin
   if (p.license) tags.push({ tag: 1014, string: p.license });
   if (p.arch) tags.push({ tag: 1022, string: p.arch });
   if (p.sourceRpm) tags.push({ tag: 1044, string: p.sourceRpm });
-  return buildHeader(tags);
+  return buildHeader([...tags, ...extra]);
 }
 
 /** An NDB Packages.db holding `blobs` as package indexes 1..n, one slot page. */

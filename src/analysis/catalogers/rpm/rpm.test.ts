@@ -9,6 +9,7 @@ import { hasShared, sharedPath } from '../../../../test/helpers/shared.js';
 import { ctxFor, fsFromDir, fsFromMap } from '../_lang-testkit.js';
 import type { CatalogContext } from '../../cataloger.js';
 import type { Distro } from '../../../model/distro.js';
+import { RpmTag } from './header.js';
 import { parseSourceRpm, rpmCataloger, rpmNamespace } from './rpm.js';
 import { buildNdb, buildSqlite, packageHeader } from './rpm-testkit.js';
 
@@ -76,7 +77,11 @@ function ctxWith(files: Record<string, Uint8Array>, distro?: Distro): CatalogCon
 
 describe('rpm cataloger', () => {
   const db = buildNdb([
-    packageHeader({ name: 'openssl-libs', version: '3.0.7', release: '27.el9', epoch: 1, arch: 'x86_64', sourceRpm: 'openssl-3.0.7-27.el9.src.rpm', license: 'ASL 2.0' }),
+    packageHeader({ name: 'openssl-libs', version: '3.0.7', release: '27.el9', epoch: 1, arch: 'x86_64', sourceRpm: 'openssl-3.0.7-27.el9.src.rpm', license: 'ASL 2.0' }, [
+      { tag: RpmTag.vendor, string: 'Red Hat, Inc.' },
+      { tag: RpmTag.modularityLabel, string: 'openssl:3:9030020231:abcd' },
+      { tag: RpmTag.size, int32: [123] },
+    ]),
     packageHeader({ name: 'gpg-pubkey', version: 'fd431d51', release: '4ae0493b' }),
   ]);
 
@@ -91,7 +96,16 @@ describe('rpm cataloger', () => {
     expect(p?.source).toEqual({ name: 'openssl', version: '3.0.7-27.el9' });
     expect(p?.ecosystem).toBe('Red Hat:9');
     expect(p?.licenses).toEqual(['ASL 2.0']);
-    expect(p?.metadata).toMatchObject({ epoch: 1, version: '3.0.7', release: '27.el9', arch: 'x86_64' });
+    expect(p?.metadata).toMatchObject({
+      epoch: 1,
+      version: '3.0.7',
+      release: '27.el9',
+      arch: 'x86_64',
+      sourceRpm: 'openssl-3.0.7-27.el9.src.rpm',
+      vendor: 'Red Hat, Inc.',
+      modularityLabel: 'openssl:3:9030020231:abcd',
+      size: 123,
+    });
   });
 
   it('selects only the rpmdb files rpm opens', () => {

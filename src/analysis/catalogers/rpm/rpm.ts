@@ -56,7 +56,12 @@ export function parseSourceRpm(srpm: string): { name: string; version: string } 
   return { name: m[1], version: `${m[2]}-${m[3]}` };
 }
 
-/** Builds the package for one header; `undefined` for headers that are not installed software. */
+/**
+ * Builds the package for one header; `undefined` for headers that are not installed software.
+ * `version` is rpm's EVR, `[epoch:]version-release` (epoch only when the header has an EPOCH tag), the form
+ * rpm version comparison takes; the purl version is `version-release` with the epoch as a qualifier, as the
+ * purl-spec rpm type defines. The parts are kept separately in metadata.
+ */
 export function rpmPackage(h: RpmHeader, path: string, distro: Distro | undefined): Package | { readonly error: string } | undefined {
   const name = h.string(RpmTag.name);
   const version = h.string(RpmTag.version);
