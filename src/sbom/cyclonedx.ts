@@ -71,7 +71,8 @@ export function cdxLicenses(licenses: readonly string[]): CdxLicenseChoice[] {
   const allSpdx = classes.every((c) => c.kind === 'spdx');
   const anyCompound = classes.some((c) => c.kind === 'spdx' && c.id === undefined && c.licenseRefs.length === 0);
   if (allSpdx && anyCompound) {
-    const expression = classes.map((c) => (c.kind === 'spdx' ? asOperand(c.expression) : '')).join(' AND ');
+    const expressions = classes.map((c) => (c.kind === 'spdx' ? c.expression : ''));
+    const expression = expressions.length === 1 ? (expressions[0] ?? '') : expressions.map(asOperand).join(' AND ');
     return [{ expression, acknowledgement: 'declared' }];
   }
   return classes.map((c): CdxLicenseChoice => {

@@ -153,7 +153,7 @@ export function renderSpdx(sbom: ImageSbom, options: SbomRenderOptions = {}): Sp
   const ids = packageIds(sbom.packages);
   sbom.packages.forEach((pkg, i) => {
     const id = ids[i] ?? `SPDXRef-Package-${i}`;
-    const parts = (classified[i] ?? []).map((c) => (c.kind === 'spdx' ? asOperand(c.expression) : allocator.refFor(c.text)));
+    const parts = (classified[i] ?? []).map((c) => (c.kind === 'spdx' ? c.expression : allocator.refFor(c.text)));
     packages.push({
       SPDXID: id,
       name: pkg.name,
@@ -161,7 +161,7 @@ export function renderSpdx(sbom: ImageSbom, options: SbomRenderOptions = {}): Sp
       downloadLocation: NOASSERTION,
       filesAnalyzed: false,
       licenseConcluded: NOASSERTION,
-      licenseDeclared: parts.length ? parts.join(' AND ') : NOASSERTION,
+      licenseDeclared: parts.length === 0 ? NOASSERTION : parts.length === 1 ? (parts[0] ?? NOASSERTION) : parts.map(asOperand).join(' AND '),
       copyrightText: NOASSERTION,
       sourceInfo: sourceInfo(pkg),
       externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl }],
