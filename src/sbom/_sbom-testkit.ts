@@ -103,6 +103,7 @@ export async function spdxValidator(): Promise<SchemaValidator | undefined> {
       bytes = await downloadSpdxSchema();
     } catch (err) {
       if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw err;
+      // eslint-disable-next-line no-console -- test-only module: the skip reason must reach the test output
       console.warn(`skipping SPDX schema validation: cannot fetch the SPDX 2.3 schema (${String(err)}); run scripts/install-test-deps.sh`);
       return undefined;
     }

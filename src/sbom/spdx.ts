@@ -33,7 +33,7 @@ export interface SpdxPackage {
   readonly copyrightText: string;
   readonly sourceInfo?: string;
   readonly externalRefs?: readonly SpdxExternalRef[];
-  readonly primaryPackagePurpose: 'CONTAINER' | 'OPERATING-SYSTEM' | 'LIBRARY' | 'APPLICATION';
+  readonly primaryPackagePurpose: 'CONTAINER' | 'OPERATING_SYSTEM' | 'LIBRARY' | 'APPLICATION';
 }
 
 export interface SpdxRelationship {
@@ -109,7 +109,8 @@ function osPackage(distro: Distro): SpdxPackage {
     licenseDeclared: NOASSERTION,
     copyrightText: NOASSERTION,
     ...(refs.length ? { externalRefs: refs } : {}),
-    primaryPackagePurpose: 'OPERATING-SYSTEM',
+    // The 2.3 JSON schema spells the purposes with underscores (the spec prose uses hyphens).
+    primaryPackagePurpose: 'OPERATING_SYSTEM',
   };
 }
 
