@@ -86,7 +86,7 @@ if ! [ -x "$BIN/dockerd" ] || ! [ -x "$BIN/docker" ]; then
 fi
 
 # --- SPDX 2.3 JSON schema for src/sbom tests (from the org.spdx:tools-java jar on Maven Central) ------
-# Same URL and hashes as src/sbom/_sbom-testkit.ts, which fetches it itself when this step was skipped.
+# Same URL and hashes as src/sbom/_testkit/sbom-testkit.ts, which fetches it itself when this step was skipped.
 SPDX_SCHEMA="$TOOLS_DIR/schemas/spdx-schema-v2.3.json"
 if ! echo "84ee72e4f0f12cbc119847b65be560726637bc22c6178838033275dbad5b8a22  $SPDX_SCHEMA" | sha256sum -c --status 2>/dev/null; then
   echo "install-test-deps: fetching the SPDX 2.3 JSON schema"

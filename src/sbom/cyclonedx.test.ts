@@ -4,7 +4,7 @@
  */
 import { PackageURL } from 'packageurl-js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cycloneDxValidator, sampleSbom, type SchemaValidator } from './_sbom-testkit.js';
+import { cycloneDxValidator, sampleSbom, type SchemaValidator } from './_testkit/sbom-testkit.js';
 import { cdxLicenses, renderCycloneDx, type CdxComponent } from './cyclonedx.js';
 import { renderSbom } from './formats.js';
 

@@ -4,7 +4,7 @@
  */
 import parseSpdx from 'spdx-expression-parse';
 import { describe, expect, it } from 'vitest';
-import { sampleSbom, spdxValidator } from './_sbom-testkit.js';
+import { sampleSbom, spdxValidator } from './_testkit/sbom-testkit.js';
 import { renderSbom } from './formats.js';
 import { renderSpdx, SPDX_IMAGE_ID, SPDX_OS_ID, spdxTimestamp, type SpdxPackage } from './spdx.js';
 

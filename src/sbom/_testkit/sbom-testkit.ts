@@ -10,12 +10,12 @@ import { dirname, join } from 'node:path';
 import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
-import { toolsBinDir } from '../../test/helpers/tools.js';
-import { makePurl } from '../analysis/catalogers/_lang-package.js';
-import { readZipEntries } from '../analysis/catalogers/_lang-zip.js';
-import { digestOf } from '../core/digest.js';
-import type { Package, PackageType } from '../model/package.js';
-import type { ImageSbom } from '../model/sbom.js';
+import { toolsBinDir } from '../../../test/helpers/tools.js';
+import { makePurl } from '../../analysis/catalogers/_lang-package.js';
+import { readZipEntries } from '../../analysis/catalogers/_lang-zip.js';
+import { digestOf } from '../../core/digest.js';
+import type { Package, PackageType } from '../../model/package.js';
+import type { ImageSbom } from '../../model/sbom.js';
 
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? addFormatsModule) as FormatsPlugin;
