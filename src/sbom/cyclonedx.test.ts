@@ -2,11 +2,15 @@
  * CycloneDX 1.6 renderer: documents validate against the official bom-1.6 schema and carry the
  * image, OS, packages, licences, location properties and dependency edges the ImageSbom holds.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { PackageURL } from 'packageurl-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cycloneDxValidator, sampleSbom, type SchemaValidator } from './_testkit/sbom-testkit.js';
 import { cdxLicenses, renderCycloneDx, type CdxComponent } from './cyclonedx.js';
 import { renderSbom } from './formats.js';
+import { classifyLicense } from './license.js';
 
 let validate: SchemaValidator;
 beforeAll(async () => {
@@ -129,5 +133,27 @@ describe('renderCycloneDx', () => {
     const viaSeam = renderSbom(sbom, 'cyclonedx', { uuid: '00000000-0000-4000-8000-000000000000' });
     expect(viaSeam).toEqual(renderCycloneDx(sbom, { uuid: '00000000-0000-4000-8000-000000000000' }));
     expect(validate(viaSeam)).toEqual([]);
+  });
+
+  it('is deterministic for a pinned uuid and leaves its input untouched', () => {
+    const input = sampleSbom();
+    const before = JSON.stringify(input);
+    const a = renderCycloneDx(input, { uuid: '00000000-0000-4000-8000-000000000001' });
+    expect(renderCycloneDx(input, { uuid: '00000000-0000-4000-8000-000000000001' })).toEqual(a);
+    expect(JSON.stringify(input)).toBe(before);
+  });
+});
+
+describe('licence ids and the CycloneDX licence enum', () => {
+  // A list id newer than CycloneDX's bundled licence enum would make `license.id` invalid; this fails
+  // when spdx-license-ids is bumped ahead of the schema, before users see invalid documents.
+  it('every id the classifier emits as license.id is in the schema enum', () => {
+    const require = createRequire(import.meta.url);
+    const dir = join(dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res', 'schema');
+    const allowed = new Set((JSON.parse(readFileSync(join(dir, 'spdx.SNAPSHOT.schema.json'), 'utf8')) as { enum: string[] }).enum);
+    const ids = [...(require('spdx-license-ids') as string[]), ...(require('spdx-license-ids/deprecated.json') as string[])];
+    const emitted = ids.map((id) => classifyLicense(id)).flatMap((c) => (c.kind === 'spdx' && c.id ? [c.id] : []));
+    expect(emitted.length).toBe(ids.length);
+    expect(emitted.filter((id) => !allowed.has(id))).toEqual([]);
   });
 });

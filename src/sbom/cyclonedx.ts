@@ -45,6 +45,7 @@ export interface CdxBom {
   readonly version: 1;
   readonly metadata: {
     readonly timestamp: string;
+    readonly lifecycles: readonly { readonly phase: 'post-build' }[];
     readonly tools: { readonly components: readonly { type: 'application'; name: string; version: string }[] };
     readonly component: CdxComponent;
   };
@@ -183,6 +184,8 @@ export function renderCycloneDx(sbom: ImageSbom, options: SbomRenderOptions = {}
     version: 1,
     metadata: {
       timestamp: sbom.analyzedAt,
+      // The SBOM is derived from a built image, not from its build.
+      lifecycles: [{ phase: 'post-build' }],
       tools: { components: [{ type: 'application', name: sbom.tool.name, version: sbom.tool.version }] },
       component: imageComponent,
     },

@@ -119,4 +119,12 @@ describe('renderSpdx', () => {
     expect(spdxTimestamp('2026-01-02T04:04:05+01:00')).toBe('2026-01-02T03:04:05Z');
     expect(spdxTimestamp('garbage')).toBe('1970-01-01T00:00:00Z');
   });
+
+  it('is deterministic for a pinned uuid and leaves its input untouched', () => {
+    const input = sampleSbom();
+    const before = JSON.stringify(input);
+    const a = renderSpdx(input, { uuid: '11111111-2222-4333-8444-555555555555' });
+    expect(renderSpdx(input, { uuid: '11111111-2222-4333-8444-555555555555' })).toEqual(a);
+    expect(JSON.stringify(input)).toBe(before);
+  });
 });
