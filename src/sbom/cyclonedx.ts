@@ -53,7 +53,15 @@ export interface CdxBom {
   readonly dependencies: readonly { readonly ref: string; readonly dependsOn?: readonly string[] }[];
 }
 
-/** Property namespace: `cdx:` is reserved for CycloneDX's own taxonomy, so tool facts go under ours. */
+/**
+ * Property namespace: `cdx:` is reserved for CycloneDX's own taxonomy, so tool facts go under ours
+ * (as syft uses `syft:` and trivy `aquasecurity:trivy:`). Names emitted:
+ *   component: crowsnest:found-by, crowsnest:ecosystem, crowsnest:source:name, crowsnest:source:version,
+ *              crowsnest:location:<i>:path, crowsnest:location:<i>:layer:digest,
+ *              crowsnest:location:<i>:layer:index, crowsnest:location:<i>:layer:created_by
+ *   image:     crowsnest:image:platform, crowsnest:image:config-digest,
+ *              crowsnest:image:layer:<index>:digest, crowsnest:image:layer:<index>:created_by
+ */
 const NS = 'crowsnest';
 
 /** GitHub Actions are runnable steps, not linked code; every other catalogued type is a library. */

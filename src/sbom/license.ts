@@ -69,7 +69,20 @@ function recase(text: string): string {
   });
 }
 
+// The same few licence strings repeat across thousands of packages; parsing each once is enough.
+const cache = new Map<string, LicenseClass>();
+const MAX_CACHED = 10_000;
+
 export function classifyLicense(raw: string): LicenseClass {
+  const hit = cache.get(raw);
+  if (hit) return hit;
+  const result = classify(raw);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(raw, result);
+  return result;
+}
+
+function classify(raw: string): LicenseClass {
   const text = raw.trim();
   if (text === '' || text.length > MAX_EXPRESSION_CHARS) return { kind: 'text', text };
   const node = tryParse(text) ?? tryParse(recase(text));
