@@ -85,6 +85,19 @@ if ! [ -x "$BIN/dockerd" ] || ! [ -x "$BIN/docker" ]; then
   done
 fi
 
+# --- SPDX 2.3 JSON schema for src/sbom tests (from the org.spdx:tools-java jar on Maven Central) ------
+# Same URL and hashes as src/sbom/_testkit/sbom-testkit.ts, which fetches it itself when this step was skipped.
+SPDX_SCHEMA="$TOOLS_DIR/schemas/spdx-schema-v2.3.json"
+if ! echo "84ee72e4f0f12cbc119847b65be560726637bc22c6178838033275dbad5b8a22  $SPDX_SCHEMA" | sha256sum -c --status 2>/dev/null; then
+  echo "install-test-deps: fetching the SPDX 2.3 JSON schema"
+  work="$(mktemp -d)"
+  curl -fsSL -o "$work/tools-java.jar" https://repo1.maven.org/maven2/org/spdx/tools-java/2.0.1/tools-java-2.0.1.jar
+  echo "732a266e47cafdd39d6bff4d198fd001cf31e9f0d97dce5086afbcc1dd5871de  $work/tools-java.jar" | sha256sum -c --status
+  (cd "$work" && unzip -q tools-java.jar resources/spdx-schema-v2.3.json)
+  mkdir -p "$TOOLS_DIR/schemas" && mv "$work/resources/spdx-schema-v2.3.json" "$SPDX_SCHEMA"
+  rm -rf "$work"
+fi
+
 # --- versions ----------------------------------------------------------------------------------------
 echo "install-test-deps: tools in $BIN (tests also look there)"
 v() { printf '  %-16s %s\n' "$1" "$( ("${@:2}" 2>&1 || true) | head -n1)"; }
