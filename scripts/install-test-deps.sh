@@ -11,6 +11,9 @@ mkdir -p "$BIN"
 
 # Pinned so CI is reproducible; bump deliberately.
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+# MinIO publishes no module tags; this pseudo-version is its RELEASE of 2026-02-12 (S3 server for the S3 BlobStore tests).
+MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
+OSV_SCANNER_VERSION="${OSV_SCANNER_VERSION:-v2.2.4}"
 ORAS_VERSION="${ORAS_VERSION:-v1.3.6}"
 # The conformance suite lives in its own Go module (…/distribution-spec/conformance); the v1.1.x tags are
 # on the parent module only, so the Go proxy serves the suite solely as this pseudo-version (it tests
@@ -65,6 +68,8 @@ go_tool() { # name module version
 }
 go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_tool oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+go_tool minio github.com/minio/minio "$MINIO_VERSION"
+go_tool osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner "$OSV_SCANNER_VERSION"
 
 # The suite is a main package (`go build`; its `go test` entry is a deprecated legacy shim).
 go_tool conformance github.com/opencontainers/distribution-spec/conformance "$CONFORMANCE_VERSION"
@@ -111,6 +116,8 @@ v docker-registry dpkg-query -W -f='${Version}' docker-registry
 v wrk dpkg-query -W -f='${Version}' wrk
 v crane "$BIN/crane" version
 v oras "$BIN/oras" version
+v minio "$BIN/minio" --version
+v osv-scanner "$BIN/osv-scanner" --version
 v conformance cat "$BIN/.conformance.version"
 v docker "$BIN/docker" --version
 v dockerd "$BIN/dockerd" --version
