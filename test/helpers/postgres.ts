@@ -5,7 +5,7 @@
  * (scripts/install-test-deps.sh); as root, the server runs as the `postgres` user it creates.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,24 @@ function asServerUser(command: string, args: string[]): [string, string[]] {
 }
 
 let databaseCounter = 0;
+
+function postmasterPid(data: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();
@@ -111,13 +129,19 @@ export async function startPostgres(): Promise<PostgresServer> {
       return `postgres://crowsnest@127.0.0.1:${port}/${name}`;
     },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
+      // Signal the postmaster itself (its pid file), not the runuser wrapper, which does not pass SIGINT on.
+      const pid = postmasterPid(data);
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGINT');
+        } catch {
+          // already gone
+        }
+        const deadline = Date.now() + 15_000;
+        while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
       }
+      if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
   };
