@@ -19,6 +19,11 @@ export function sign(n: number): Ordering {
   return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
 
+/** -x without producing -0 (which `Object.is`-based equality treats as different from 0). */
+export function negate(o: Ordering): Ordering {
+  return o === 0 ? 0 : o === 1 ? -1 : 1;
+}
+
 /** Plain code-unit order (what `strcmp` gives for ASCII), independent of locale. */
 export function compareStrings(a: string, b: string): Ordering {
   return a < b ? -1 : a > b ? 1 : 0;
