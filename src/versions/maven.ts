@@ -1,5 +1,6 @@
 /**
- * Maven versions ordered like maven-artifact's ComparableVersion (3.8 semantics): the version
+ * Maven versions ordered like maven-artifact's ComparableVersion (Maven 3.8.x, checked against the
+ * 3.8.7 jar in maven.test.ts): the version
  * splits on `.`, `-` and digit/letter transitions into a tree of items (a `-` or a transition opens
  * a sub-list); trailing "null" items (0, "", ga, final, release) are trimmed; qualifiers order
  * alpha < beta < milestone < rc = cr < snapshot < "" = ga = final = release < sp < anything else
@@ -92,6 +93,8 @@ export function parseMaven(version: string): ListItem {
       openList();
     } else if (isDigitCode(c)) {
       if (!isDigit && i > start) {
+        // "1.0.0.X1" < "1.0.0-X2": a qualifier followed by digits opens its own sub-list.
+        if (list.items.length > 0) openList();
         list.items.push(stringItem(s.slice(start, i), true));
         start = i;
         openList();
@@ -106,7 +109,11 @@ export function parseMaven(version: string): ListItem {
       isDigit = false;
     }
   }
-  if (s.length > start) list.items.push(parseItem(isDigit, s.slice(start)));
+  if (s.length > start) {
+    // A trailing qualifier after "." counts as after "-" ("1.0.0.X1" < "1.0.0-X2"), as in Maven 3.8.
+    if (!isDigit && list.items.length > 0) openList();
+    list.items.push(parseItem(isDigit, s.slice(start)));
+  }
   for (let k = stack.length - 1; k >= 0; k--) normalize(stack[k] as ListItem);
   return root;
 }
@@ -115,8 +122,12 @@ export function parseMaven(version: string): ListItem {
 function compareToNull(item: Item): Ordering {
   if (item.t === 0) return item.v === '0' ? 0 : 1;
   if (item.t === 1) return compareStrings(item.q, RELEASE_INDEX);
-  const first = item.items[0];
-  return first === undefined ? 0 : compareToNull(first);
+  // The whole sub-list counts, not just its first item (MNG-6964).
+  for (const sub of item.items) {
+    const c = compareToNull(sub);
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 export function compareItems(a: Item, b: Item): Ordering {
