@@ -50,6 +50,7 @@ describe('alpm', () => {
     expect(alpm.valid('1:2.41-5')).toBe(true);
     expect(alpm.valid('2.41')).toBe(false);
     expect(alpm.valid('x:2.41-1')).toBe(false);
+    expect(alpm.valid('2-41-1')).toBe(false);
   });
   it('orders unparseable versions after valid ones, then as strings', () => {
     expect(alpm.compare('x:1.0-1', '1.0-1')).toBe(1);

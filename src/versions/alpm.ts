@@ -59,6 +59,7 @@ export const alpm: VersionScheme = {
     for (let k = p.v0; k < p.r1; k++) {
       const c = p.s.charCodeAt(k);
       if (c <= 32 || c > 126 || c === 58 || c === 47) return false;
+      if (c === 45 && k < p.v1) return false;
     }
     // makepkg requires a pkgrel; pkgver may not contain `-`.
     return p.r0 < p.r1;

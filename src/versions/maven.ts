@@ -1,10 +1,10 @@
 /**
- * Maven versions ordered like maven-artifact's ComparableVersion (Maven 3.8.x, checked against the
- * 3.8.7 jar in maven.test.ts): the version
- * splits on `.`, `-` and digit/letter transitions into a tree of items (a `-` or a transition opens
- * a sub-list); trailing "null" items (0, "", ga, final, release) are trimmed; qualifiers order
- * alpha < beta < milestone < rc = cr < snapshot < "" = ga = final = release < sp < anything else
- * (lexically). Every string parses, so the fallback in scheme.ts is never needed here.
+ * Maven versions ordered like maven-artifact's ComparableVersion (Maven 3.8.x; maven.test.ts
+ * cross-checks against the 3.8.7 jar): the version splits on `.`, `-` and digit/letter transitions
+ * into a tree of items (a `-` or a transition opens a sub-list); trailing "null" items (0, "", ga,
+ * final, release) are trimmed; qualifiers order alpha < beta < milestone < rc = cr < snapshot <
+ * "" = ga = final = release < sp < anything else (lexically). Every string parses, so the fallback
+ * in scheme.ts is never needed here.
  */
 import type { Ordering, VersionScheme } from './scheme.js';
 import { compareDigitRuns, compareStrings, isDigitCode, negate } from './scheme.js';
