@@ -1,7 +1,9 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Expectation } from './_testkit/ordering.js';
 import { describeOrderingProperties, describeOrderingTable, joined } from './_testkit/ordering.js';
+import { findTool } from '../../test/helpers/tools.js';
 import { alpm } from './alpm.js';
 
 // Mostly pacman's own vercmp test cases (test/util/vercmptest.sh).
@@ -65,3 +67,27 @@ const alpmVersion = fc
   .tuple(fc.constantFrom('', '1:'), joined(part, ['.', '_', '', '+', '..']), fc.constantFrom('', '-1', '-2', '-1.1'))
   .map(([e, v, r]) => `${e}1${v}${r}`);
 describeOrderingProperties(alpm, alpmVersion);
+
+// Optional cross-check against pacman's libalpm (alpm_pkg_vercmp through python ctypes), e.g. from
+// Debian's pacman-package-manager package.
+const python = findTool('python3');
+const ALPM_SCRIPT = [
+  'import ctypes, json, sys',
+  "f = ctypes.CDLL('libalpm.so.13').alpm_pkg_vercmp",
+  'f.restype = ctypes.c_int',
+  'f.argtypes = [ctypes.c_char_p, ctypes.c_char_p]',
+  'print(json.dumps([max(-1, min(1, f(a.encode(), b.encode()))) for a, b in json.load(sys.stdin)]))',
+].join('\n');
+const hasLibalpm =
+  python !== undefined && spawnSync(python, ['-c', "import ctypes; ctypes.CDLL('libalpm.so.13')"], { stdio: 'ignore' }).status === 0;
+describe.skipIf(!hasLibalpm)('alpm agrees with libalpm alpm_pkg_vercmp (needs python3 + libalpm.so.13)', () => {
+  it('matches pacman wherever both sides carry a pkgrel (or neither does)', () => {
+    const hasRel = (v: string) => v.includes('-');
+    const pairs: [string, string][] = TABLE.filter(([a, , b]) => hasRel(a) === hasRel(b)).map(([a, , b]) => [a, b]);
+    fc.sample(fc.tuple(alpmVersion, alpmVersion), { numRuns: 400, seed: 9 })
+      .filter(([a, b]) => hasRel(a) === hasRel(b))
+      .forEach((p) => pairs.push(p));
+    const want = JSON.parse(execFileSync(python as string, ['-c', ALPM_SCRIPT], { input: JSON.stringify(pairs), encoding: 'utf8' })) as number[];
+    pairs.forEach(([a, b], i) => expect(alpm.compare(a, b), `${a} vs ${b}`).toBe(want[i]));
+  });
+});

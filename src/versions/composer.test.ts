@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Expectation } from './_testkit/ordering.js';
 import { describeOrderingProperties, describeOrderingTable } from './_testkit/ordering.js';
+import { findTool } from '../../test/helpers/tools.js';
 import { composer, normalizeComposer } from './composer.js';
 
 // Composer's VersionParser normalization tests and documented stability order.
@@ -75,3 +77,19 @@ const composerVersion = fc
   )
   .map(([v, nums, s, d]) => `${v}${nums.join('.')}${s}${s === '-dev' ? '' : d}`);
 describeOrderingProperties(composer, fc.oneof(composerVersion, fc.constantFrom('dev-master', 'dev-main', '1.x-dev', '2.1.x-dev')));
+
+// Optional cross-check of the version_compare port against PHP itself, on normalized versions.
+const php = findTool('php');
+describe.skipIf(php === undefined)('composer agrees with PHP version_compare on normalized versions (needs php)', () => {
+  it('matches version_compare(normalize(a), normalize(b))', () => {
+    const pairs: [string, string][] = TABLE.map(([a, , b]) => [a, b]);
+    fc.sample(fc.tuple(composerVersion, composerVersion), { numRuns: 400, seed: 31 }).forEach((p) => pairs.push(p));
+    const normalized = pairs
+      .map(([a, b]) => [normalizeComposer(a), normalizeComposer(b)] as const)
+      .filter((p): p is readonly [string, string] => p[0] !== undefined && p[1] !== undefined && !p[0].startsWith('dev-') && !p[1].startsWith('dev-'));
+    const script = '$p = json_decode(stream_get_contents(STDIN)); echo json_encode(array_map(fn($x) => version_compare($x[0], $x[1]), $p));';
+    const want = JSON.parse(execFileSync(php as string, ['-r', script], { input: JSON.stringify(normalized), encoding: 'utf8' })) as number[];
+    expect(want).toHaveLength(normalized.length);
+    normalized.forEach(([a, b], i) => expect(composer.compare(a, b), `${a} vs ${b}`).toBe(want[i]));
+  });
+});

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Expectation } from './_testkit/ordering.js';
 import { describeOrderingProperties, describeOrderingTable, joined } from './_testkit/ordering.js';
+import { findTool } from '../../test/helpers/tools.js';
 import { gem } from './gem.js';
 
 // Gem::Version documentation ("prerelease", "<=>") and RubyGems' test_gem_version cases.
@@ -55,3 +57,20 @@ const gemVersion = fc
   .tuple(joined(seg, ['.'], 4), fc.constantFrom('', '-1', '-rc', '-rc.1'))
   .map(([v, p]) => `1.${v}${p}`);
 describeOrderingProperties(gem, gemVersion);
+
+// Optional cross-check against RubyGems itself.
+const ruby = findTool('ruby');
+describe.skipIf(ruby === undefined)('gem agrees with Gem::Version (needs ruby)', () => {
+  it('matches Gem::Version#<=> and Gem::Version.correct? on the table and generated versions', () => {
+    const pairs: [string, string][] = TABLE.map(([a, , b]) => [a, b]);
+    fc.sample(fc.tuple(gemVersion, gemVersion), { numRuns: 400, seed: 21 }).forEach((p) => pairs.push(p));
+    const script = 'require "json"; pairs = JSON.parse(STDIN.read); puts JSON.generate(pairs.map { |a, b| Gem::Version.new(a) <=> Gem::Version.new(b) })';
+    const want = JSON.parse(execFileSync(ruby as string, ['-e', script], { input: JSON.stringify(pairs), encoding: 'utf8' })) as number[];
+    pairs.forEach(([a, b], i) => expect(gem.compare(a, b), `${a} vs ${b}`).toBe(want[i]));
+
+    const samples = [...fc.sample(gemVersion, { numRuns: 50, seed: 22 }), ...fc.sample(fc.string({ maxLength: 6 }), { numRuns: 150, seed: 22 })];
+    const vscript = 'require "json"; puts JSON.generate(JSON.parse(STDIN.read).map { |v| Gem::Version.correct?(v) ? true : false })';
+    const valid = JSON.parse(execFileSync(ruby as string, ['-e', vscript], { input: JSON.stringify(samples), encoding: 'utf8' })) as boolean[];
+    samples.forEach((v, i) => expect(gem.valid(v), JSON.stringify(v)).toBe(valid[i]));
+  });
+});
