@@ -24,3 +24,14 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
     throw new Error(`database migration ${failed} failed`, { cause: error });
   }
 }
+
+/** Migrates a freshly opened database, closing it when that fails (so no pool or handle leaks). */
+export async function migratedOrClosed<DB>(db: Kysely<DB>): Promise<Kysely<DB>> {
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+  } catch (err: unknown) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
+}
