@@ -55,6 +55,26 @@ export function str(v: unknown, max: number = LIMITS.maxStringLength): string | 
   return typeof v === 'string' && v.length <= max ? v : undefined;
 }
 
+/**
+ * Whether raw JSON bytes nest deeper than `limit`, by one pass over the bytes (strings skipped): far
+ * cheaper than walking the parsed value, so every record can be checked before JSON.parse.
+ */
+export function jsonBytesTooDeep(buf: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 /** Nesting depth of a parsed JSON value, stopping early once `limit` is exceeded. */
 export function jsonDepthExceeds(v: unknown, limit: number, depth = 0): boolean {
   if (depth > limit) return true;

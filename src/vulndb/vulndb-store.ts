@@ -105,7 +105,7 @@ export class VulnDb {
       const seen = new Set<string>();
       const snapshots: string[] = [];
       let read = 0, added = 0, updated = 0, unchanged = 0, withdrawn = 0, metricsChanged = 0;
-      let batch: { key: string; advisory: Advisory; hash: string; replace: boolean }[] = [];
+      let batch: Pending[] = [];
       let metrics: CveMetrics[] = [];
       for await (const item of items) {
         if (item.kind === 'snapshot') {
@@ -125,7 +125,8 @@ export class VulnDb {
         const { key, advisory } = item;
         if (seen.has(key)) continue;
         seen.add(key);
-        const hash = createHash('sha1').update(JSON.stringify(advisory)).digest('base64');
+        const doc = JSON.stringify(advisory);
+        const hash = createHash('sha1').update(doc).digest('base64');
         const prev = existing.get(key);
         if (prev !== undefined) {
           // Incremental by `modified`; equal timestamps fall back to the content hash because some
@@ -138,7 +139,7 @@ export class VulnDb {
           updated++;
         } else added++;
         if (advisory.withdrawn !== undefined) withdrawn++;
-        batch.push({ key, advisory, hash, replace: prev !== undefined });
+        batch.push({ key, advisory, doc, hash, replace: prev !== undefined });
         if (batch.length >= BATCH) {
           await writeBatch(trx, source, batch);
           batch = [];
@@ -333,7 +334,15 @@ function metricsFromRow(r: Database['vuln_cve_metrics']): CveMetrics {
   };
 }
 
-async function writeBatch(trx: Db, source: string, batch: readonly { key: string; advisory: Advisory; hash: string; replace: boolean }[]): Promise<void> {
+interface Pending {
+  readonly key: string;
+  readonly advisory: Advisory;
+  readonly doc: string;
+  readonly hash: string;
+  readonly replace: boolean;
+}
+
+async function writeBatch(trx: Db, source: string, batch: readonly Pending[]): Promise<void> {
   if (batch.length === 0) return;
   const replaced = batch.filter((b) => b.replace).map((b) => b.key);
   for (const keys of chunks(replaced, KEY_CHUNK)) {
@@ -343,7 +352,7 @@ async function writeBatch(trx: Db, source: string, batch: readonly { key: string
   await trx
     .insertInto('vuln_advisory')
     .values(
-      batch.map(({ key, advisory: a, hash }) => ({
+      batch.map(({ key, advisory: a, doc, hash }) => ({
         source,
         record_key: key,
         id: a.id,
@@ -353,7 +362,7 @@ async function writeBatch(trx: Db, source: string, batch: readonly { key: string
         withdrawn: a.withdrawn !== undefined ? 1 : 0,
         summary: a.summary ?? null,
         severity: a.severity ? JSON.stringify(a.severity) : null,
-        doc: JSON.stringify(a),
+        doc,
       })),
     )
     .execute();

@@ -4,7 +4,7 @@
  * that is not OSV yields an error message instead.
  */
 import type { Advisory, Affected, AffectedRange, Cvss, RangeEvent, RangeType, Reference } from '../advisory.js';
-import { isRecord, jsonDepthExceeds, LIMITS, str } from '../advisory-source.js';
+import { isRecord, LIMITS, str } from '../advisory-source.js';
 import { cvssFromVector } from '../cvss.js';
 import { normalizePackageName } from '../names.js';
 
@@ -42,10 +42,9 @@ function rating(v: unknown): string | undefined {
   return s === 'moderate' ? 'medium' : s;
 }
 
-/** Converts a parsed OSV object; returns a message when it is not a usable OSV record. */
+/** Converts a parsed OSV object (callers check nesting on the raw bytes first); returns a message when it is not a usable OSV record. */
 export function parseOsvRecord(obj: unknown): Advisory | string {
   if (!isRecord(obj)) return 'not a JSON object';
-  if (jsonDepthExceeds(obj, LIMITS.maxJsonDepth)) return 'nested too deeply';
   const id = str(obj.id, 256);
   if (id === undefined || id === '') return 'missing id';
   const affected: Affected[] = [];

@@ -2,12 +2,11 @@
  * OSV feeds: a directory of OSV JSON files at any depth, a single OSV JSON file, or an osv.dev-style
  * `<ecosystem>/all.zip`, read entry by entry with yauzl (never the whole archive in memory).
  */
-import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { errorMessage, LIMITS, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
+import { errorMessage, jsonBytesTooDeep, LIMITS, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
 import { parseOsvRecord } from './osv-record.js';
 
 /** The osv.dev export bucket; `<ecosystem>/all.zip` below it. */
@@ -37,6 +36,10 @@ function* parseBuffer(where: string, buf: Buffer | undefined, opts: ReadOptions)
     opts.issues({ where, message: `larger than ${LIMITS.maxRecordBytes} bytes` });
     return;
   }
+  if (jsonBytesTooDeep(buf, LIMITS.maxJsonDepth)) {
+    opts.issues({ where, message: `nested deeper than ${LIMITS.maxJsonDepth}` });
+    return;
+  }
   let obj: unknown;
   try {
     obj = JSON.parse(buf.toString('utf8'));
@@ -61,6 +64,32 @@ async function* walk(dir: string, depth: number, opts: ReadOptions): AsyncGenera
     if (e.isDirectory()) yield* walk(p, depth + 1, opts);
     else if (e.isFile() && e.name.endsWith('.json')) yield p;
   }
+}
+
+/** Whole small file, or undefined when it is larger than `max` (checked before reading). */
+async function readFileLimited(path: string, max: number): Promise<Buffer | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    if ((await fh.stat()).size > max) return undefined;
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads files with a few reads in flight, in order, so I/O latency overlaps parsing. */
+async function* prefetch(paths: AsyncIterable<string>, depth: number): AsyncGenerator<[string, Buffer | undefined]> {
+  const queue: [string, Promise<Buffer | undefined>][] = [];
+  for await (const p of paths) {
+    const read = readFileLimited(p, LIMITS.maxRecordBytes);
+    read.catch(() => undefined);
+    queue.push([p, read]);
+    if (queue.length >= depth) {
+      const [path, buf] = queue.shift() as [string, Promise<Buffer | undefined>];
+      yield [path, await buf];
+    }
+  }
+  for (const [path, buf] of queue) yield [path, await buf];
 }
 
 async function isZip(path: string): Promise<boolean> {
@@ -104,14 +133,14 @@ export const osvSource: AdvisorySource = {
   async *read(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
     const st = await stat(path);
     if (st.isDirectory()) {
-      for await (const file of walk(path, 0, opts)) {
+      for await (const [file, buf] of prefetch(walk(path, 0, opts), 16)) {
         opts.signal?.throwIfAborted();
-        yield* parseBuffer(file, await readLimited(createReadStream(file), LIMITS.maxRecordBytes), opts);
+        yield* parseBuffer(file, buf, opts);
       }
     } else if (await isZip(path)) {
       yield* readOsvZip(path, opts);
     } else {
-      yield* parseBuffer(path, await readLimited(createReadStream(path), LIMITS.maxRecordBytes), opts);
+      yield* parseBuffer(path, await readFileLimited(path, LIMITS.maxRecordBytes), opts);
     }
   },
 };
