@@ -34,6 +34,7 @@ class HashingCounter extends Transform {
   constructor(
     private readonly hash: Hash,
     private readonly maxBytes: number,
+    private readonly onBytes?: (total: number) => void,
   ) {
     super();
   }
@@ -44,7 +45,43 @@ class HashingCounter extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onBytes?.(this.bytes);
     cb(null, chunk);
+  }
+}
+
+const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes a blob file's write stream buffers before it pushes back on the network. With the default
+ * 16 KiB every 64 KiB request chunk waits for its own write; a larger buffer lets the stream batch
+ * chunks into one writev while the next ones arrive.
+ */
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Starts flushing a file being written in the background every 32 MiB, so the fsync that must
+ * precede the commit rename finds little left to write: the disk works while the network still
+ * delivers, instead of stalling the commit (an fsync of a 128 MiB layer took 0.3–0.6 s here).
+ * Failures are ignored: the commit's own fsync is the one that counts.
+ */
+class EarlyWriteback {
+  private flushedAt = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly path: string) {}
+
+  progress(total: number): void {
+    if (this.inFlight || total - this.flushedAt < WRITEBACK_EVERY_BYTES) return;
+    this.flushedAt = total;
+    this.inFlight = fsyncPath(this.path, 'r+')
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+  }
+
+  async settle(): Promise<void> {
+    await this.inFlight;
   }
 }
 
@@ -136,6 +173,10 @@ export class FsBlobStore implements BlobStore {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
+  localPath(digest: Digest): string {
+    return this.blobPath(digest);
+  }
+
   private blobPath(digest: Digest): string {
     const parsed = parseDigest(digest);
     // Callers pass branded digests, but a path must never be built from an unchecked string.
@@ -160,9 +201,9 @@ export class FsBlobStore implements BlobStore {
     if (range) {
       if (range.start >= info.size && !(info.size === 0 && range.start === 0)) throw new RangeInvalidError(info.size);
       const end = Math.min(range.endInclusive ?? info.size - 1, info.size - 1);
-      return createReadStream(this.blobPath(digest), { start: range.start, end, highWaterMark: 256 * 1024 });
+      return createReadStream(this.blobPath(digest), { start: range.start, end, highWaterMark: 1024 * 1024 });
     }
-    return createReadStream(this.blobPath(digest), { highWaterMark: 256 * 1024 });
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1024 * 1024 });
   }
 
   async read(digest: Digest, opts: { maxBytes: number }): Promise<Buffer> {
@@ -181,9 +222,10 @@ export class FsBlobStore implements BlobStore {
     const algorithm = opts?.expected ? (parseDigest(opts.expected)?.algorithm ?? 'sha256') : 'sha256';
     const tmp = join(this.tmpDir, randomUUID());
     const hash = createHash(algorithm);
-    const counter = new HashingCounter(hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    const writeback = new EarlyWriteback(tmp);
+    const counter = new HashingCounter(hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER, (n) => writeback.progress(n));
     try {
-      await pipeline(toReadable(data), counter, createWriteStream(tmp));
+      await pipeline(toReadable(data), counter, createWriteStream(tmp, { highWaterMark: WRITE_BUFFER_BYTES })).finally(() => writeback.settle());
       const actual = `${algorithm}:${hash.digest('hex')}` as Digest;
       if (opts?.expected !== undefined && actual !== opts.expected) throw new DigestMismatchError(opts.expected, actual);
       return await this.moveIntoPlace(tmp, actual, counter.bytes);
@@ -321,9 +363,10 @@ export class FsBlobStore implements BlobStore {
           const size = await this.dataSize(id);
           if (offset !== size) throw new RangeInvalidError(size, `upload is at offset ${size}, chunk starts at ${offset}`);
           const state = await this.hashStateFor(id, size);
-          const counter = new HashingCounter(state.hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
+          const writeback = new EarlyWriteback(dataPath);
+          const counter = new HashingCounter(state.hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER, (n) => writeback.progress(n));
           try {
-            await pipeline(toReadable(chunk), counter, createWriteStream(dataPath, { flags: 'a' }));
+            await pipeline(toReadable(chunk), counter, createWriteStream(dataPath, { flags: 'a', highWaterMark: WRITE_BUFFER_BYTES })).finally(() => writeback.settle());
           } catch (err: unknown) {
             // The hash saw bytes the file may not hold; rebuild it from disk next time.
             this.hashStates.delete(id);
