@@ -6,11 +6,12 @@
  * the caller supplies (crowsnest/versions in production).
  */
 import type { Distro } from '../../model/distro.js';
+import { compare as versionCompare, schemeForEcosystem } from '../../versions/index.js';
 import type { Package } from '../../model/package.js';
 import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss } from '../advisory.js';
 import { bestCvss } from '../cvss.js';
 import { ecosystemForType, isDistroType, normalizePackageName } from '../names.js';
-import type { AffectedRow, VulnDb } from '../vulndb-store.js';
+import type { AffectedRow, VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
 import { evaluate, type Compare } from './osv-ranges.js';
 
@@ -22,6 +23,9 @@ export interface MatcherDeps {
   /** OSV ecosystem → scheme id ("Debian:12" → "deb"), undefined when unsupported. */
   readonly schemeFor: (ecosystem: string) => string | undefined;
 }
+
+/** The real version schemes (crowsnest/versions). */
+export const defaultMatcherDeps: MatcherDeps = { compare: versionCompare, schemeFor: schemeForEcosystem };
 
 /** Sources that are a distro's own data, preferred over re-published copies for that distro's packages. */
 const DISTRO_SOURCES = new Set(['debian', 'alpine']);
@@ -50,6 +54,21 @@ export function lookupKey(pkg: Package, distro: Distro | undefined): Lookup | un
   return { ecosystem, name: normalizePackageName(ecosystem, pkg.name), version, distro: false, pkg };
 }
 
+const MAX_CACHE_ENTRIES = 500_000;
+
+interface MatchCache {
+  readonly revision: number;
+  readonly rows: Map<string, AffectedRow[]>;
+  readonly canonical: Map<string, string>;
+  readonly info: Map<string, VulnInfo>;
+  size: number;
+}
+
+interface EvalContext {
+  readonly parsed: Map<AffectedRow, { ranges: AffectedRange[]; versions: string[] }>;
+  readonly compare: Map<string, Map<string, -1 | 0 | 1>>;
+}
+
 const keyOf = (ecosystem: string, name: string) => `${ecosystem}\u0000${name}`;
 
 function parseJson<T>(text: string, fallback: T): T {
@@ -63,24 +82,54 @@ function parseJson<T>(text: string, fallback: T): T {
 export class VulnMatcher {
   constructor(
     private readonly db: VulnDb,
-    private readonly deps: MatcherDeps,
+    private readonly deps: MatcherDeps = defaultMatcherDeps,
   ) {}
+
+  private cache: MatchCache = { revision: -1, rows: new Map(), canonical: new Map(), info: new Map(), size: 0 };
+
+  /**
+   * Database answers are cached per revision (one cheap revision query per call), so re-evaluating
+   * images while the data is unchanged costs no lookups for keys already seen.
+   */
+  private async cached(keys: readonly string[], lookups: readonly Lookup[]): Promise<MatchCache> {
+    const revision = await this.db.revision();
+    if (revision !== this.cache.revision || this.cache.size > MAX_CACHE_ENTRIES) {
+      this.cache = { revision, rows: new Map(), canonical: new Map(), info: new Map(), size: 0 };
+    }
+    const c = this.cache;
+    const missing = lookups.filter((l, i) => !c.rows.has(keys[i] as string));
+    if (missing.length > 0) {
+      for (const l of missing) c.rows.set(keyOf(l.ecosystem, l.name), []);
+      const rows = await this.db.affectedFor(missing.map((l) => ({ ecosystem: l.ecosystem, name: l.name })));
+      for (const r of rows) c.rows.get(keyOf(r.ecosystem, r.package))?.push(r);
+      c.size += missing.length + rows.length;
+      const ids = [...new Set(rows.map((r) => r.vulnId))].filter((id) => !c.canonical.has(id));
+      for (const [id, canon] of await this.db.canonicalIds(ids)) c.canonical.set(id, canon);
+    }
+    return c;
+  }
 
   async match(packages: readonly Package[], distro?: Distro): Promise<Finding[]> {
     const lookups = packages.map((p) => lookupKey(p, distro)).filter((l): l is Lookup => l !== undefined);
-    const rows = await this.db.affectedFor(lookups.map((l) => ({ ecosystem: l.ecosystem, name: l.name })));
-    const byKey = new Map<string, AffectedRow[]>();
-    for (const r of rows) {
-      const k = keyOf(r.ecosystem, r.package);
-      const l = byKey.get(k);
-      if (l) l.push(r);
-      else byKey.set(k, [r]);
-    }
-    const canonical = await this.db.canonicalIds([...new Set(rows.map((r) => r.vulnId))]);
+    const keys = lookups.map((l) => keyOf(l.ecosystem, l.name));
+    const cache = await this.cached(keys, lookups);
+    const byKey = cache.rows;
+    const canonical = cache.canonical;
     const pending: { lookup: Lookup; vuln: string; row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string }[] = [];
+    const ctx: EvalContext = { parsed: new Map(), compare: new Map() };
+    // Identical (ecosystem, name, version) packages (the same library in several places) are evaluated once.
+    const evaluated = new Map<string, { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[]>();
     for (const lookup of lookups) {
       const candidates = byKey.get(keyOf(lookup.ecosystem, lookup.name));
       if (!candidates) continue;
+      const memoKey = `${keyOf(lookup.ecosystem, lookup.name)}\u0000${lookup.version}\u0000${lookup.distro ? 1 : 0}`;
+      const memo = evaluated.get(memoKey);
+      if (memo) {
+        for (const { vuln, m } of memo) pending.push({ lookup, vuln, ...m });
+        continue;
+      }
+      const results: { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[] = [];
+      evaluated.set(memoKey, results);
       const byVuln = new Map<string, AffectedRow[]>();
       for (const r of candidates) {
         const id = canonical.get(r.vulnId) ?? r.vulnId;
@@ -89,11 +138,16 @@ export class VulnMatcher {
         else byVuln.set(id, [r]);
       }
       for (const [vuln, list] of byVuln) {
-        const m = this.evaluateVuln(lookup, list);
-        if (m) pending.push({ lookup, vuln, ...m });
+        const m = this.evaluateVuln(lookup, list, ctx);
+        if (m) {
+          results.push({ vuln, m });
+          pending.push({ lookup, vuln, ...m });
+        }
       }
     }
-    const info = await this.db.vulnInfo([...new Set(pending.map((p) => p.vuln))]);
+    const info = cache.info;
+    const unknown = [...new Set(pending.map((p) => p.vuln))].filter((v) => !info.has(v));
+    if (unknown.length > 0) for (const [id, v] of await this.db.vulnInfo(unknown)) info.set(id, v);
     return pending.map((p) => {
       const i = info.get(p.vuln);
       const cvss = bestCvss([...(i?.severity?.cvss ?? []), ...(i?.metrics?.cvss ? [i.metrics.cvss] : [])]);
@@ -120,31 +174,44 @@ export class VulnMatcher {
     });
   }
 
-  private comparator(ecosystem: string, type: AffectedRange['type']): Compare | undefined {
+  /** A comparator for the scheme of (ecosystem, range type), memoized for this match call. */
+  private comparator(ecosystem: string, type: AffectedRange['type'], ctx: EvalContext): Compare | undefined {
     const scheme = type === 'SEMVER' ? 'semver' : this.deps.schemeFor(ecosystem);
     if (scheme === undefined) return undefined;
-    return (a, b) => this.deps.compare(scheme, a, b);
+    let memo = ctx.compare.get(scheme);
+    if (!memo) ctx.compare.set(scheme, (memo = new Map()));
+    const cache = memo;
+    return (a, b) => {
+      const k = `${a}\u0000${b}`;
+      let r = cache.get(k);
+      if (r === undefined) {
+        r = this.deps.compare(scheme, a, b);
+        cache.set(k, r);
+      }
+      return r;
+    };
   }
 
-  private evaluateVuln(lookup: Lookup, rows: readonly AffectedRow[]): { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
+  private evaluateVuln(lookup: Lookup, rows: readonly AffectedRow[], ctx: EvalContext): { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
     // The distro's own verdict wins over re-published copies (e.g. OSV's Debian DSA records).
     const own = lookup.distro ? rows.filter((r) => DISTRO_SOURCES.has(r.source)) : [];
     const use = own.length > 0 ? own : rows;
     if (use.some((r) => r.status === 'not-affected')) return undefined;
-    const compareFor = (type: AffectedRange['type']) => this.comparator(lookup.ecosystem, type);
+    const compareFor = (type: AffectedRange['type']) => this.comparator(lookup.ecosystem, type, ctx);
     // SEMVER ranges (Go) carry versions without the "v" prefix.
     const normalize = (type: AffectedRange['type'], v: string) => (type === 'SEMVER' ? v.replace(/^v(?=\d)/, '') : v);
     const fixed: string[] = [];
     let match: { row: AffectedRow; hit: Finding['range'] } | undefined;
     for (const row of use) {
-      const ranges = parseJson<AffectedRange[]>(row.ranges, []);
-      const versions = parseJson<string[]>(row.versions, []);
+      let parsed = ctx.parsed.get(row);
+      if (!parsed) ctx.parsed.set(row, (parsed = { ranges: parseJson<AffectedRange[]>(row.ranges, []), versions: parseJson<string[]>(row.versions, []) }));
+      const { ranges, versions } = parsed;
       const e = evaluate(ranges, versions, lookup.version, compareFor, normalize);
       for (const r of ranges) for (const ev of r.events) if ('fixed' in ev && r.type !== 'GIT') fixed.push(ev.fixed);
       if (e.affected && match === undefined) match = { row, hit: e.hit ?? {} };
     }
     if (!match) return undefined;
-    const ecoCompare = this.comparator(lookup.ecosystem, 'ECOSYSTEM');
+    const ecoCompare = this.comparator(lookup.ecosystem, 'ECOSYSTEM', ctx);
     const cmp = (a: string, b: string): number => {
       try {
         return ecoCompare ? ecoCompare(a, b) : a < b ? -1 : a > b ? 1 : 0;
