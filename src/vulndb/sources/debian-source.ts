@@ -5,9 +5,9 @@
  * carrying the tracker's verdict: fixed (with the fixing version), not-fixed, will-not-fix,
  * not-affected ("fixed" in version 0) or end-of-life.
  */
-import { createReadStream } from 'node:fs';
 import type { Advisory, Affected, AffectedStatus } from '../advisory.js';
 import { errorMessage, isRecord, jsonBytesTooDeep, LIMITS, str, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
+import { openFeed } from './input.js';
 import { objectMembers } from './json-object-stream.js';
 
 export const DEBIAN_TRACKER_URL = 'https://security-tracker.debian.org/tracker/data/json';
@@ -92,7 +92,7 @@ export const debianSource: AdvisorySource = {
   async *read(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
     // The tracker document is complete: CVEs it no longer lists are dropped from the database.
     yield { kind: 'snapshot', prefix: '' };
-    for await (const [pkg, bytes] of objectMembers(createReadStream(path), { maxMemberBytes: LIMITS.maxRecordBytes, maxDepth: LIMITS.maxJsonDepth })) {
+    for await (const [pkg, bytes] of objectMembers(await openFeed(path), { maxMemberBytes: LIMITS.maxRecordBytes, maxDepth: LIMITS.maxJsonDepth })) {
       opts.signal?.throwIfAborted();
       if (bytes === undefined || jsonBytesTooDeep(bytes, LIMITS.maxJsonDepth)) {
         opts.issues({ where: pkg, message: 'package entry too large or too deeply nested; skipped' });
