@@ -5,10 +5,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
 import { repositorySettingsMigration } from './0002-repository-settings.js';
+import { vulndbMigration } from './0004-vulndb.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
   '0002-repository-settings': repositorySettingsMigration,
+  '0004-vulndb': vulndbMigration,
 };
 
 const provider: MigrationProvider = {

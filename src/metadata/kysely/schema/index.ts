@@ -4,5 +4,6 @@
  */
 import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
+import type { VulndbTables } from './vulndb.js';
 
-export type Database = RegistryTables & RepositoryTables;
+export type Database = RegistryTables & RepositoryTables & VulndbTables;
