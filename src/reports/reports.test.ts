@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../../test/helpers/shared.js';
+import type { Digest } from '../core/digest.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Package } from '../model/package.js';
 import type { ImageSbom } from '../model/sbom.js';
@@ -23,19 +24,19 @@ const pypi = (name: string, version: string, layerIndex: number): Package => ({
   purl: `pkg:pypi/${name}@${version}`,
   ecosystem: 'PyPI',
   licenses: [],
-  locations: [{ path: `/usr/lib/python3/site-packages/${name}-${version}.dist-info/METADATA`, layerIndex, layerDigest: `sha256:${String(layerIndex).repeat(64)}`, createdBy: `RUN pip install ${name}` }],
+  locations: [{ path: `/usr/lib/python3/site-packages/${name}-${version}.dist-info/METADATA`, layerIndex, layerDigest: `sha256:${String(layerIndex).repeat(64)}` as Digest, createdBy: `RUN pip install ${name}` }],
   foundBy: 'python-installed',
 });
 
 const sbom: ImageSbom = {
   image: {
-    digest: `sha256:${'a'.repeat(64)}`,
+    digest: `sha256:${'a'.repeat(64)}` as Digest,
     repository: 'team/app',
     tag: 'v1',
     platform: { os: 'linux', architecture: 'amd64' },
     layers: [
-      { digest: `sha256:${'0'.repeat(64)}`, index: 0 },
-      { digest: `sha256:${'1'.repeat(64)}`, index: 1 },
+      { digest: `sha256:${'0'.repeat(64)}` as Digest, index: 0 },
+      { digest: `sha256:${'1'.repeat(64)}` as Digest, index: 1 },
     ],
   },
   distro: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' },
