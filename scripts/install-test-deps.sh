@@ -11,6 +11,9 @@ mkdir -p "$BIN"
 
 # Pinned so CI is reproducible; bump deliberately.
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+# MinIO publishes no module tags; this pseudo-version is its RELEASE of 2026-02-12 (S3 server for the S3 BlobStore tests).
+MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
+OSV_SCANNER_VERSION="${OSV_SCANNER_VERSION:-v2.2.4}"
 ORAS_VERSION="${ORAS_VERSION:-v1.3.6}"
 # The conformance suite lives in its own Go module (…/distribution-spec/conformance); the v1.1.x tags are
 # on the parent module only, so the Go proxy serves the suite solely as this pseudo-version (it tests
@@ -24,7 +27,8 @@ fi
 
 # --- Debian packages -------------------------------------------------------------------------------
 APT_PKGS=(skopeo podman buildah umoci containerd docker-registry wrk uidmap fuse-overlayfs runc
-  iproute2 ca-certificates curl unzip tar gzip)
+  iproute2 ca-certificates curl unzip tar gzip postgresql rpm db-util
+  pacman-package-manager ruby php-cli maven)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -65,6 +69,8 @@ go_tool() { # name module version
 }
 go_tool crane github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_tool oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+go_tool minio github.com/minio/minio "$MINIO_VERSION"
+go_tool osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner "$OSV_SCANNER_VERSION"
 
 # The suite is a main package (`go build`; its `go test` entry is a deprecated legacy shim).
 go_tool conformance github.com/opencontainers/distribution-spec/conformance "$CONFORMANCE_VERSION"
@@ -85,6 +91,19 @@ if ! [ -x "$BIN/dockerd" ] || ! [ -x "$BIN/docker" ]; then
   done
 fi
 
+# --- SPDX 2.3 JSON schema for src/sbom tests (from the org.spdx:tools-java jar on Maven Central) ------
+# Same URL and hashes as src/sbom/_testkit/sbom-testkit.ts, which fetches it itself when this step was skipped.
+SPDX_SCHEMA="$TOOLS_DIR/schemas/spdx-schema-v2.3.json"
+if ! echo "84ee72e4f0f12cbc119847b65be560726637bc22c6178838033275dbad5b8a22  $SPDX_SCHEMA" | sha256sum -c --status 2>/dev/null; then
+  echo "install-test-deps: fetching the SPDX 2.3 JSON schema"
+  work="$(mktemp -d)"
+  curl -fsSL -o "$work/tools-java.jar" https://repo1.maven.org/maven2/org/spdx/tools-java/2.0.1/tools-java-2.0.1.jar
+  echo "732a266e47cafdd39d6bff4d198fd001cf31e9f0d97dce5086afbcc1dd5871de  $work/tools-java.jar" | sha256sum -c --status
+  (cd "$work" && unzip -q tools-java.jar resources/spdx-schema-v2.3.json)
+  mkdir -p "$TOOLS_DIR/schemas" && mv "$work/resources/spdx-schema-v2.3.json" "$SPDX_SCHEMA"
+  rm -rf "$work"
+fi
+
 # --- versions ----------------------------------------------------------------------------------------
 echo "install-test-deps: tools in $BIN (tests also look there)"
 v() { printf '  %-16s %s\n' "$1" "$( ("${@:2}" 2>&1 || true) | head -n1)"; }
@@ -98,6 +117,8 @@ v docker-registry dpkg-query -W -f='${Version}' docker-registry
 v wrk dpkg-query -W -f='${Version}' wrk
 v crane "$BIN/crane" version
 v oras "$BIN/oras" version
+v minio "$BIN/minio" --version
+v osv-scanner "$BIN/osv-scanner" --version
 v conformance cat "$BIN/.conformance.version"
 v docker "$BIN/docker" --version
 v dockerd "$BIN/dockerd" --version

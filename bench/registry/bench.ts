@@ -174,12 +174,36 @@ async function measure(kind: RegistryKind, layout: string): Promise<Result> {
   }
 }
 
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function summarize(results: Result[]): Result {
+  return {
+    pushS: median(results.map((r) => r.pushS)),
+    pullS: median(results.map((r) => r.pullS)),
+    rps: median(results.map((r) => r.rps)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
+  };
+}
+
 async function main(): Promise<void> {
   const layout = await benchImage();
   // BENCH_TARGETS=distribution checks the harness alone; the comparison needs both.
   const kinds = (process.env.BENCH_TARGETS ?? 'crowsnest,distribution').split(',') as RegistryKind[];
-  const results: Result[] = [];
-  for (const kind of kinds) results.push(await measure(kind, layout));
+  // The machine is shared: rounds alternate which server goes first, and each figure is the
+  // median over rounds (peak RSS: the maximum), so background load hits both sides alike.
+  const runs = new Map<RegistryKind, Result[]>(kinds.map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const kind of order) runs.get(kind)?.push(await measure(kind, layout));
+  }
+  const results: Result[] = kinds.map((kind) => summarize(runs.get(kind) ?? []));
   const both = results.length === 2;
   const cols = (xs: string[]): string => xs.map((x) => x.padStart(16)).join('');
   const row = (name: string, pick: (r: Result) => number, unit: string, digits = 2): string => {
@@ -188,7 +212,7 @@ async function main(): Promise<void> {
     if (both && values[0] !== undefined && values[1] !== undefined) cells.push((values[0] / values[1]).toFixed(2));
     return name.padEnd(26) + cols(cells);
   };
-  console.log(`\nimage: ${sizeMiB} MiB in ${layerCount} layers; manifest GET: ${connections} connections for ${seconds}s (wrk)`);
+  console.log(`\nimage: ${sizeMiB} MiB in ${layerCount} layers; manifest GET: ${connections} connections for ${seconds}s (wrk); median of ${rounds} rounds`);
   console.log(''.padEnd(26) + cols([...kinds, ...(both ? ['ratio'] : [])]));
   console.log(row('push (skopeo)', (r) => r.pushS, ' s'));
   console.log(row('pull (skopeo)', (r) => r.pullS, ' s'));

@@ -3,14 +3,15 @@
  * from the typed config and wires services together. Tests pass `overrides` to swap parts.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
-import type { Config } from '../config/config.js';
-import { unsupportedFeatures } from '../config/config.js';
+import type { Config, StorageConfig } from '../config/config.js';
+import { redactUrl } from '../config/config.js';
 import type { Kysely } from 'kysely';
 import { openAccessPolicy, type AccessPolicy } from '../access/access-policy.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
+import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { RegistryEvents } from '../registry/events.js';
 import { RepositorySettingsStore } from '../repositories/repository-settings.js';
@@ -19,6 +20,7 @@ import { UploadService } from '../registry/services/upload-service.js';
 import { ServerMetrics } from '../server/metrics.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
+import { S3BlobStore } from '../storage/s3/s3-blob-store.js';
 
 export interface AppContext {
   readonly config: Config;
@@ -77,22 +79,48 @@ export function createLogger(level: string, destination: 1 | 2 = 1): PinoLogger 
   );
 }
 
+async function openFsStore(root: string): Promise<BlobStore> {
+  const fs = new FsBlobStore(root);
+  await fs.init();
+  return fs;
+}
+
+async function openS3Store(storage: Extract<StorageConfig, { driver: 's3' }>): Promise<BlobStore> {
+  const store = new S3BlobStore({
+    bucket: storage.bucket,
+    prefix: storage.prefix,
+    ...(storage.endpoint !== undefined ? { endpoint: storage.endpoint } : {}),
+    ...(storage.region !== undefined ? { region: storage.region } : {}),
+  });
+  try {
+    await store.init();
+  } catch (err: unknown) {
+    store.close();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new StartupError([`storage: cannot reach bucket "${storage.bucket}"${storage.endpoint ? ` at ${storage.endpoint}` : ''}: ${reason}`]);
+  }
+  return store;
+}
+
+async function connectPostgres(url: string): Promise<Kysely<Database>> {
+  try {
+    return await openPostgresDatabase(url);
+  } catch (err: unknown) {
+    const reason = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
+    throw new StartupError([`database: cannot connect to ${redactUrl(url)}: ${reason.replaceAll(url, redactUrl(url))}`]);
+  }
+}
+
 export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
-  const unsupported = unsupportedFeatures(config);
-  if (unsupported.length > 0 && (!overrides.blobs || !overrides.db)) throw new StartupError(unsupported);
   const log = overrides.log ?? createLogger(config.logLevel);
 
   let blobs = overrides.blobs;
   if (!blobs) {
-    if (config.storage.driver !== 'fs') throw new StartupError(['storage: s3:// is not yet supported']);
-    const fs = new FsBlobStore(config.storage.root);
-    await fs.init();
-    blobs = fs;
+    blobs = config.storage.driver === 'fs' ? await openFsStore(config.storage.root) : await openS3Store(config.storage);
   }
   let db = overrides.db;
   if (!db) {
-    if (config.database.driver !== 'sqlite') throw new StartupError(['database: postgres:// is not yet supported']);
-    db = await openSqliteDatabase(config.database.path);
+    db = config.database.driver === 'sqlite' ? await openSqliteDatabase(config.database.path) : await connectPostgres(config.database.url);
   }
   const database = db;
   const metadata = new KyselyMetadataStore(database);

@@ -1,7 +1,7 @@
 /** Config: env reading, flag precedence, defaults, URL forms and the full problem list. */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDuration, redactUrl, toConfig, unsupportedFeatures } from './config.js';
+import { parseDuration, redactUrl, toConfig } from './config.js';
 import { mergeSettings, readEnv } from './env.js';
 
 describe('readEnv / mergeSettings', () => {
@@ -40,15 +40,12 @@ describe('toConfig', () => {
     expect(urls.ok && urls.config.listen).toEqual({ host: '::1', port: 5001 });
   });
 
-  it('parses postgres and s3 URLs but reports them as not yet supported', () => {
+  it('parses postgres and s3 URLs', () => {
     const r = toConfig({ database: 'postgres://u:secret@db:5432/cn', storage: 's3://bucket/some/prefix?endpoint=http://minio:9000&region=eu' });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.database).toEqual({ driver: 'postgres', url: 'postgres://u:secret@db:5432/cn' });
     expect(r.config.storage).toEqual({ driver: 's3', bucket: 'bucket', prefix: 'some/prefix', endpoint: 'http://minio:9000', region: 'eu' });
-    const problems = unsupportedFeatures(r.config);
-    expect(problems).toHaveLength(2);
-    expect(problems.join('\n')).toMatch(/not yet supported/);
   });
 
   it('lists every problem at once', () => {

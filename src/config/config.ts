@@ -254,10 +254,3 @@ export function toConfig(raw: RawSettings): ConfigResult {
   };
 }
 
-/** Problems with a valid config that this build cannot run yet (drivers a later issue adds). */
-export function unsupportedFeatures(config: Config): string[] {
-  const out: string[] = [];
-  if (config.database.driver === 'postgres') out.push('database: postgres:// is not yet supported (use sqlite:PATH)');
-  if (config.storage.driver === 's3') out.push('storage: s3:// is not yet supported (use file:PATH)');
-  return out;
-}

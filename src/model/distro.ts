@@ -5,6 +5,9 @@ export interface Distro {
   /** os-release VERSION_ID (may be absent, e.g. Arch, Wolfi, Debian sid). */
   readonly versionId?: string;
   readonly versionCodename?: string;
+  /** os-release NAME and VERSION, as written ("Debian GNU/Linux", "12 (bookworm)"). */
+  readonly name?: string;
+  readonly version?: string;
   readonly prettyName?: string;
   /** ID_LIKE entries, lower-case. */
   readonly idLike?: readonly string[];

@@ -5,6 +5,7 @@
  * service. Bodies are never parsed by Fastify: uploads stream from the raw request.
  */
 import type { IncomingMessage } from 'node:http';
+import { sendFileRegion } from '../server/send-file-region.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, BlobTooLargeError, NameInvalidError, NotFoundError, RangeInvalidError, UnsupportedError } from '../core/errors.js';
 import { MediaType } from './manifest.js';
@@ -229,15 +230,13 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
       }
       return reply.header('content-length', String(info.size)).send();
     }
-    if (range) {
-      const { stream } = await uploads.open(name, digest, { start: range.start, endInclusive: range.end });
-      return reply
-        .code(206)
-        .headers({ 'content-range': `bytes ${range.start}-${range.end}/${info.size}`, 'content-length': String(range.end - range.start + 1) })
-        .send(stream);
-    }
-    const { stream } = await uploads.open(name, digest);
-    return reply.header('content-length', String(info.size)).send(stream);
+    const { body } = await uploads.open(name, digest, range ? { start: range.start, endInclusive: range.end } : undefined);
+    const status = range ? 206 : 200;
+    const headers: Record<string, string> = range
+      ? { 'content-range': `bytes ${range.start}-${range.end}/${info.size}`, 'content-length': String(range.end - range.start + 1) }
+      : { 'content-length': String(info.size) };
+    if (body.kind === 'file') return sendFileRegion(reply, body, status, headers);
+    return reply.code(status).headers(headers).send(body.stream);
   }
 
   function uploadHeaders(reply: FastifyReply, name: string, id: string, size: number): FastifyReply {

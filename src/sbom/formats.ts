@@ -1,8 +1,11 @@
 /**
  * SBOM output formats (CONTRACT.md: cyclonedx | spdx | json). `json` is Crowsnest's own ImageSbom
- * document; CycloneDX 1.6 and SPDX 2.3 renderers live next to this file.
+ * document; CycloneDX 1.6 (cyclonedx.ts) and SPDX 2.3 (spdx.ts) renderers live next to this file.
  */
 import type { ImageSbom } from '../model/sbom.js';
+import { renderCycloneDx } from './cyclonedx.js';
+import type { SbomRenderOptions } from './image-identity.js';
+import { renderSpdx } from './spdx.js';
 
 export const SBOM_FORMATS = ['cyclonedx', 'spdx', 'json'] as const;
 export type SbomFormat = (typeof SBOM_FORMATS)[number];
@@ -12,12 +15,13 @@ export function isSbomFormat(value: unknown): value is SbomFormat {
 }
 
 /** The document for `format`, ready for JSON.stringify. */
-export function renderSbom(sbom: ImageSbom, format: SbomFormat): unknown {
+export function renderSbom(sbom: ImageSbom, format: SbomFormat, options: SbomRenderOptions = {}): unknown {
   switch (format) {
     case 'json':
       return sbom;
     case 'cyclonedx':
+      return renderCycloneDx(sbom, options);
     case 'spdx':
-      throw new Error(`SBOM format ${format} is not implemented yet`);
+      return renderSpdx(sbom, options);
   }
 }

@@ -27,6 +27,11 @@ export interface BlobStore {
    * when the range starts past the end. The caller owns the stream and must destroy it on abort.
    */
   open(digest: Digest, opts?: { range?: ByteRange }): Promise<Readable>;
+  /**
+   * The local file holding a stored blob, for stores that keep blobs on local disk; lets the HTTP
+   * layer send it through reused buffers (see server/send-file-region.ts). Absent for remote stores.
+   */
+  localPath?(digest: Digest): string;
   /** Small objects only (manifests, configs). Throws BlobNotFoundError, or BlobTooLargeError above `maxBytes`. */
   read(digest: Digest, opts: { maxBytes: number }): Promise<Buffer>;
   /**

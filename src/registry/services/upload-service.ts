@@ -32,6 +32,11 @@ export function requireDigest(value: string | undefined): Digest {
   return parsed.digest;
 }
 
+/** How a blob's bytes reach the response: a local file region (fast path) or a stream. */
+export type BlobBody =
+  | { readonly kind: 'file'; readonly path: string; readonly start: number; readonly end: number }
+  | { readonly kind: 'stream'; readonly stream: Readable };
+
 export class UploadService {
   constructor(private readonly o: UploadServiceOptions) {}
 
@@ -43,10 +48,16 @@ export class UploadService {
     return info;
   }
 
-  async open(repo: string, digest: Digest, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable }> {
+  async open(repo: string, digest: Digest, range?: ByteRange): Promise<{ info: BlobInfo; body: BlobBody }> {
     const info = await this.stat(repo, digest);
+    const local = this.o.blobs.localPath?.(digest);
+    if (local !== undefined) {
+      const start = range?.start ?? 0;
+      const end = range?.endInclusive !== undefined ? Math.min(range.endInclusive + 1, info.size) : info.size;
+      return { info, body: { kind: 'file', path: local, start, end } };
+    }
     const stream = await this.o.blobs.open(digest, range ? { range } : undefined);
-    return { info, stream };
+    return { info, body: { kind: 'stream', stream } };
   }
 
   /** Removes the blob from the repository (bytes are swept later by GC). */

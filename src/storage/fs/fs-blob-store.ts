@@ -9,7 +9,7 @@ import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest, type Digest, type DigestAlgorithm } from '../../core/digest.js';
 import {
@@ -20,6 +20,7 @@ import {
   UploadUnknownError,
 } from '../../core/errors.js';
 import type { BlobInfo, BlobStore, ByteRange, UploadSession, UploadStore } from '../blob-store.js';
+import { HashingCounter, toReadable } from '../hashing-counter.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sha512'];
@@ -28,23 +29,39 @@ function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
-/** Counts and hashes bytes flowing through; fails with BlobTooLargeError past `maxBytes`. */
-class HashingCounter extends Transform {
-  bytes = 0;
-  constructor(
-    private readonly hash: Hash,
-    private readonly maxBytes: number,
-  ) {
-    super();
+
+const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes a blob file's write stream buffers before it pushes back on the network. With the default
+ * 16 KiB every 64 KiB request chunk waits for its own write; a larger buffer lets the stream batch
+ * chunks into one writev while the next ones arrive.
+ */
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Starts flushing a file being written in the background every 32 MiB, so the fsync that must
+ * precede the commit rename finds little left to write: the disk works while the network still
+ * delivers, instead of stalling the commit (an fsync of a 128 MiB layer took 0.3–0.6 s here).
+ * Failures are ignored: the commit's own fsync is the one that counts.
+ */
+class EarlyWriteback {
+  private flushedAt = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly path: string) {}
+
+  progress(total: number): void {
+    if (this.inFlight || total - this.flushedAt < WRITEBACK_EVERY_BYTES) return;
+    this.flushedAt = total;
+    this.inFlight = fsyncPath(this.path, 'r+')
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+      });
   }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      cb(new BlobTooLargeError(this.maxBytes));
-      return;
-    }
-    this.hash.update(chunk);
-    cb(null, chunk);
+
+  async settle(): Promise<void> {
+    await this.inFlight;
   }
 }
 
@@ -76,9 +93,6 @@ async function hashFile(path: string, algorithm: DigestAlgorithm): Promise<{ has
   return { hash, size };
 }
 
-function toReadable(data: Uint8Array | Readable): Readable {
-  return data instanceof Uint8Array ? Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]) : data;
-}
 
 /** Serialises operations per key inside this process (concurrent PATCHes to one upload). */
 class KeyedLock {
@@ -136,6 +150,10 @@ export class FsBlobStore implements BlobStore {
     await mkdir(this.tmpDir, { recursive: true });
   }
 
+  localPath(digest: Digest): string {
+    return this.blobPath(digest);
+  }
+
   private blobPath(digest: Digest): string {
     const parsed = parseDigest(digest);
     // Callers pass branded digests, but a path must never be built from an unchecked string.
@@ -160,9 +178,9 @@ export class FsBlobStore implements BlobStore {
     if (range) {
       if (range.start >= info.size && !(info.size === 0 && range.start === 0)) throw new RangeInvalidError(info.size);
       const end = Math.min(range.endInclusive ?? info.size - 1, info.size - 1);
-      return createReadStream(this.blobPath(digest), { start: range.start, end, highWaterMark: 256 * 1024 });
+      return createReadStream(this.blobPath(digest), { start: range.start, end, highWaterMark: 1024 * 1024 });
     }
-    return createReadStream(this.blobPath(digest), { highWaterMark: 256 * 1024 });
+    return createReadStream(this.blobPath(digest), { highWaterMark: 1024 * 1024 });
   }
 
   async read(digest: Digest, opts: { maxBytes: number }): Promise<Buffer> {
@@ -181,9 +199,10 @@ export class FsBlobStore implements BlobStore {
     const algorithm = opts?.expected ? (parseDigest(opts.expected)?.algorithm ?? 'sha256') : 'sha256';
     const tmp = join(this.tmpDir, randomUUID());
     const hash = createHash(algorithm);
-    const counter = new HashingCounter(hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    const writeback = new EarlyWriteback(tmp);
+    const counter = new HashingCounter(hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER, (n) => writeback.progress(n));
     try {
-      await pipeline(toReadable(data), counter, createWriteStream(tmp));
+      await pipeline(toReadable(data), counter, createWriteStream(tmp, { highWaterMark: WRITE_BUFFER_BYTES })).finally(() => writeback.settle());
       const actual = `${algorithm}:${hash.digest('hex')}` as Digest;
       if (opts?.expected !== undefined && actual !== opts.expected) throw new DigestMismatchError(opts.expected, actual);
       return await this.moveIntoPlace(tmp, actual, counter.bytes);
@@ -321,9 +340,10 @@ export class FsBlobStore implements BlobStore {
           const size = await this.dataSize(id);
           if (offset !== size) throw new RangeInvalidError(size, `upload is at offset ${size}, chunk starts at ${offset}`);
           const state = await this.hashStateFor(id, size);
-          const counter = new HashingCounter(state.hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
+          const writeback = new EarlyWriteback(dataPath);
+          const counter = new HashingCounter(state.hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER, (n) => writeback.progress(n));
           try {
-            await pipeline(toReadable(chunk), counter, createWriteStream(dataPath, { flags: 'a' }));
+            await pipeline(toReadable(chunk), counter, createWriteStream(dataPath, { flags: 'a', highWaterMark: WRITE_BUFFER_BYTES })).finally(() => writeback.settle());
           } catch (err: unknown) {
             // The hash saw bytes the file may not hold; rebuild it from disk next time.
             this.hashStates.delete(id);

@@ -5,5 +5,6 @@
 import type { AnalysisTables } from './analysis.js';
 import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
+import type { VulndbTables } from './vulndb.js';
 
-export type Database = RegistryTables & RepositoryTables & AnalysisTables;
+export type Database = RegistryTables & RepositoryTables & AnalysisTables & VulndbTables;

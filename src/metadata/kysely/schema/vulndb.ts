@@ -1,0 +1,70 @@
+/** Kysely table types of the vulnerability database (migration 0004-vulndb). */
+export interface VulnAdvisoryTable {
+  source: string;
+  record_key: string;
+  id: string;
+  /** JSON string[]. */
+  aliases: string;
+  modified: string | null;
+  hash: string;
+  withdrawn: number;
+  summary: string | null;
+  /** JSON Severity. */
+  severity: string | null;
+  /** JSON Advisory. */
+  doc: string;
+}
+
+export interface VulnAliasTable {
+  alias: string;
+  canonical_id: string;
+}
+
+export interface VulnAffectedTable {
+  source: string;
+  record_key: string;
+  vuln_id: string;
+  ecosystem: string;
+  package: string;
+  status: string;
+  /** JSON AffectedRange[]. */
+  ranges: string;
+  /** JSON string[]. */
+  versions: string;
+  severity: string | null;
+}
+
+export interface VulnCveMetricsTable {
+  cve: string;
+  nvd_version: string | null;
+  nvd_vector: string | null;
+  nvd_score: number | null;
+  nvd_rating: string | null;
+  kev_date_added: string | null;
+  epss_score: number | null;
+  epss_percentile: number | null;
+}
+
+export interface VulnSourceTable {
+  source: string;
+  last_update: string;
+  last_change: string | null;
+  last_origin: string | null;
+  /** JSON ImportResult counts. */
+  last_result: string;
+}
+
+export interface VulnStateTable {
+  id: number;
+  revision: number;
+  updated_at: string | null;
+}
+
+export interface VulndbTables {
+  vuln_advisory: VulnAdvisoryTable;
+  vuln_alias: VulnAliasTable;
+  vuln_affected: VulnAffectedTable;
+  vuln_cve_metrics: VulnCveMetricsTable;
+  vuln_source: VulnSourceTable;
+  vuln_state: VulnStateTable;
+}

@@ -1,0 +1,69 @@
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasShared, sharedPath } from '../../../test/helpers/shared.js';
+import { collect } from '../test-helpers.js';
+import { osvSource } from './osv-source.js';
+import { parseOsvRecord } from './osv-record.js';
+
+async function countJson(dir: string): Promise<number> {
+  return (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json')).length;
+}
+
+describe.skipIf(!hasShared('data', 'osv'))('OSV source on the shared data', () => {
+  it.each(['Go', 'PyPI', 'crates.io'])('reads every %s record without issues', async (eco) => {
+    const dir = sharedPath('data', 'osv', eco);
+    const { records, issues } = await collect(osvSource, dir);
+    expect(issues).toEqual([]);
+    expect(records.length).toBe(await countJson(dir));
+  });
+
+  it('normalizes a Go record as published', async () => {
+    const raw = JSON.parse(await readFile(sharedPath('data', 'osv', 'Go', 'GO-2022-0646.json'), 'utf8')) as { aliases: string[]; affected: { package: { name: string } }[] };
+    const adv = parseOsvRecord(raw);
+    if (typeof adv === 'string') throw new Error(adv);
+    expect(adv.id).toBe('GO-2022-0646');
+    expect(adv.aliases).toEqual(raw.aliases);
+    expect(adv.affected[0]?.name).toBe(raw.affected[0]?.package.name);
+    expect(adv.affected[0]?.ranges[0]).toEqual({ type: 'SEMVER', events: [{ introduced: '0' }] });
+  });
+
+  it('normalizes PyPI names (PEP 503) and keeps explicit versions', async () => {
+    const { records } = await collect(osvSource, sharedPath('data', 'osv', 'PyPI'));
+    const adv = records.flatMap((r) => (r.kind === 'advisory' ? [r.advisory] : []));
+    const names = adv.flatMap((a) => a.affected.map((x) => x.name));
+    expect(names.every((n) => n === n.toLowerCase() && !/[_.]/.test(n))).toBe(true);
+    expect(adv.some((a) => a.affected.some((x) => x.versions.length > 0))).toBe(true);
+  });
+
+  it('carries withdrawn and CVSS vectors with computed v3 scores', async () => {
+    const { records } = await collect(osvSource, sharedPath('data', 'osv', 'crates.io'));
+    const adv = records.flatMap((r) => (r.kind === 'advisory' ? [r.advisory] : []));
+    expect(adv.filter((a) => a.withdrawn !== undefined).length).toBeGreaterThan(0);
+    const scored = adv.flatMap((a) => a.severity?.cvss ?? []).filter((c) => c.version.startsWith('3'));
+    expect(scored.length).toBeGreaterThan(0);
+    expect(scored.every((c) => c.score !== undefined && c.score >= 0 && c.score <= 10)).toBe(true);
+  });
+});
+
+describe('OSV source on malformed input', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'osv-bad-'));
+    await mkdir(join(dir, 'a', 'b'), { recursive: true });
+    await writeFile(join(dir, 'a', 'ok.json'), JSON.stringify({ id: 'X-1', affected: [{ package: { ecosystem: 'PyPI', name: 'Foo_Bar' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0' }] }] }] }));
+    await writeFile(join(dir, 'a', 'b', 'broken.json'), '{"id": "X-2", ');
+    await writeFile(join(dir, 'a', 'b', 'noid.json'), '{"summary": "x"}');
+    await writeFile(join(dir, 'a', 'b', 'notes.txt'), 'ignored');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('counts and skips corrupt records, reads the good one at any depth', async () => {
+    const { records, issues } = await collect(osvSource, dir);
+    expect(records).toHaveLength(1);
+    expect(issues.map((i) => i.message)).toEqual([expect.stringContaining('invalid JSON'), 'missing id']);
+    const r = records[0];
+    expect(r?.kind === 'advisory' && r.advisory.affected[0]?.name).toBe('foo-bar');
+  });
+});

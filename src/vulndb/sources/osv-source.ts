@@ -1,0 +1,146 @@
+/**
+ * OSV feeds: a directory of OSV JSON files at any depth, a single OSV JSON file, or an osv.dev-style
+ * `<ecosystem>/all.zip`, read entry by entry with yauzl (never the whole archive in memory).
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { errorMessage, jsonBytesTooDeep, LIMITS, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
+import { parseOsvRecord } from './osv-record.js';
+
+/** The osv.dev export bucket; `<ecosystem>/all.zip` below it. */
+export const OSV_BUCKET = 'https://osv-vulnerabilities.storage.googleapis.com';
+export const DEFAULT_OSV_ECOSYSTEMS = ['Go', 'PyPI', 'crates.io', 'npm', 'Maven', 'NuGet', 'RubyGems', 'Packagist', 'Debian', 'Alpine', 'Ubuntu'];
+
+export function osvZipUrl(ecosystem: string, base = OSV_BUCKET): string {
+  return `${base}/${encodeURIComponent(ecosystem)}/all.zip`;
+}
+
+async function readLimited(stream: Readable, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const c of stream as AsyncIterable<Buffer>) {
+    got += c.length;
+    if (got > max) {
+      stream.destroy();
+      return undefined;
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+function* parseBuffer(where: string, buf: Buffer | undefined, opts: ReadOptions): Generator<SourceItem> {
+  if (buf === undefined) {
+    opts.issues({ where, message: `larger than ${LIMITS.maxRecordBytes} bytes` });
+    return;
+  }
+  if (jsonBytesTooDeep(buf, LIMITS.maxJsonDepth)) {
+    opts.issues({ where, message: `nested deeper than ${LIMITS.maxJsonDepth}` });
+    return;
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(buf.toString('utf8'));
+  } catch (err) {
+    opts.issues({ where, message: `invalid JSON: ${errorMessage(err)}` });
+    return;
+  }
+  const adv = parseOsvRecord(obj);
+  if (typeof adv === 'string') opts.issues({ where, message: adv });
+  else yield { kind: 'advisory', key: adv.id, advisory: adv };
+}
+
+async function* walk(dir: string, depth: number, opts: ReadOptions): AsyncGenerator<string> {
+  if (depth > LIMITS.maxDirDepth) {
+    opts.issues({ where: dir, message: 'directory nesting too deep; skipped' });
+    return;
+  }
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p, depth + 1, opts);
+    else if (e.isFile() && e.name.endsWith('.json')) yield p;
+  }
+}
+
+/** Whole small file, or undefined when it is larger than `max` (checked before reading). */
+async function readFileLimited(path: string, max: number): Promise<Buffer | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    if ((await fh.stat()).size > max) return undefined;
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads files with a few reads in flight, in order, so I/O latency overlaps parsing. */
+async function* prefetch(paths: AsyncIterable<string>, depth: number): AsyncGenerator<[string, Buffer | undefined]> {
+  const queue: [string, Promise<Buffer | undefined>][] = [];
+  for await (const p of paths) {
+    const read = readFileLimited(p, LIMITS.maxRecordBytes);
+    read.catch(() => undefined);
+    queue.push([p, read]);
+    if (queue.length >= depth) {
+      const [path, buf] = queue.shift() as [string, Promise<Buffer | undefined>];
+      yield [path, await buf];
+    }
+  }
+  for (const [path, buf] of queue) yield [path, await buf];
+}
+
+async function isZip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    await fh.read(b, 0, 4, 0);
+    return b.readUInt32LE(0) === 0x04034b50 || b.readUInt32LE(0) === 0x06054b50;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Streams the JSON entries of an OSV zip. Rejects when the archive itself is corrupt. */
+export async function* readOsvZip(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+  try {
+    let count = 0;
+    for await (const entry of zip.eachEntry()) {
+      opts.signal?.throwIfAborted();
+      if (++count > LIMITS.maxZipEntries) throw new Error(`zip has more than ${LIMITS.maxZipEntries} entries`);
+      if (entry.fileName.endsWith('/') || !entry.fileName.endsWith('.json')) continue;
+      const where = `${path}!${entry.fileName}`;
+      if (entry.uncompressedSize > LIMITS.maxRecordBytes) {
+        opts.issues({ where, message: 'entry too large; skipped' });
+        continue;
+      }
+      // A broken entry (bad CRC, truncated data) means the archive is corrupt: reject the whole import.
+      const stream = await zip.openReadStreamPromise(entry);
+      yield* parseBuffer(where, await readLimited(stream, LIMITS.maxRecordBytes), opts);
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+export const osvSource: AdvisorySource = {
+  name: 'osv',
+  distro: false,
+  defaultUrls: DEFAULT_OSV_ECOSYSTEMS.map((e) => osvZipUrl(e)),
+  async *read(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
+    const st = await stat(path);
+    if (st.isDirectory()) {
+      for await (const [file, buf] of prefetch(walk(path, 0, opts), 16)) {
+        opts.signal?.throwIfAborted();
+        yield* parseBuffer(file, buf, opts);
+      }
+    } else if (await isZip(path)) {
+      yield* readOsvZip(path, opts);
+    } else {
+      yield* parseBuffer(path, await readFileLimited(path, LIMITS.maxRecordBytes), opts);
+    }
+  },
+};

@@ -1,0 +1,442 @@
+/**
+ * The merged vulnerability database over the shared Kysely handle: imports a source's record stream
+ * in one transaction (batched multi-row inserts; incremental by `modified` + content hash, snapshot
+ * removals), keeps the alias map and the revision (bumped only when an import changed something),
+ * and answers the lookups the matcher and the report surfaces need.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../metadata/kysely/schema/index.js';
+import type { Advisory, CveMetrics, Severity } from './advisory.js';
+import type { SourceItem, SourceName } from './advisory-source.js';
+import { unifyAliases } from './aliases.js';
+
+export interface ImportResult {
+  readonly source: string;
+  readonly read: number;
+  readonly added: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly removed: number;
+  readonly withdrawn: number;
+  readonly metrics: number;
+  readonly skipped: number;
+  readonly revision: number;
+  readonly changed: boolean;
+}
+
+export interface SourceStatus {
+  readonly source: string;
+  readonly advisories: number;
+  readonly lastUpdate: string | undefined;
+  readonly lastChange: string | undefined;
+  readonly origin: string | undefined;
+  readonly lastResult: Partial<ImportResult> | undefined;
+}
+
+export interface DbStatus {
+  readonly revision: number;
+  readonly updatedAt: string | undefined;
+  readonly advisories: number;
+  readonly vulnerabilities: number;
+  readonly affected: number;
+  readonly metrics: { readonly nvd: number; readonly kev: number; readonly epss: number };
+  readonly sources: readonly SourceStatus[];
+}
+
+/** One affected row as the matcher reads it. */
+export interface AffectedRow {
+  readonly source: string;
+  readonly recordKey: string;
+  readonly vulnId: string;
+  readonly ecosystem: string;
+  readonly package: string;
+  readonly status: string;
+  readonly ranges: string;
+  readonly versions: string;
+  readonly severity: string | null;
+}
+
+export interface VulnInfo {
+  readonly id: string;
+  readonly aliases: readonly string[];
+  readonly summary?: string;
+  readonly severity: Severity | undefined;
+  readonly metrics: CveMetrics | undefined;
+}
+
+export interface ImportOptions {
+  /** Where the data came from (path or URL), shown by `db status`. */
+  readonly origin?: string;
+  readonly onProgress?: (read: number) => void;
+  /** Counted parse problems of this import (from the source's `issues` callback). */
+  readonly skipped?: () => number;
+}
+
+const BATCH = 400;
+const KEY_CHUNK = 500;
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export class VulnDb {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async revision(): Promise<number> {
+    const row = await this.db.selectFrom('vuln_state').select('revision').where('id', '=', 1).executeTakeFirst();
+    return row?.revision ?? 0;
+  }
+
+  /**
+   * Imports everything `items` yields as `source` in one transaction: a failure (corrupt archive,
+   * aborted download) rolls back and the previous data stays in force.
+   */
+  async import(source: SourceName, items: AsyncIterable<SourceItem>, opts: ImportOptions = {}): Promise<ImportResult> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = new Map<string, { modified: string | null; hash: string }>();
+      for (const r of await trx.selectFrom('vuln_advisory').select(['record_key', 'modified', 'hash']).where('source', '=', source).execute()) {
+        existing.set(r.record_key, { modified: r.modified, hash: r.hash });
+      }
+      const seen = new Set<string>();
+      const snapshots: string[] = [];
+      let read = 0, added = 0, updated = 0, unchanged = 0, withdrawn = 0, metricsChanged = 0;
+      let batch: Pending[] = [];
+      let metrics: CveMetrics[] = [];
+      for await (const item of items) {
+        if (item.kind === 'snapshot') {
+          snapshots.push(item.prefix);
+          continue;
+        }
+        read++;
+        if (read % 1000 === 0) opts.onProgress?.(read);
+        if (item.kind === 'metrics') {
+          metrics.push(item.metrics);
+          if (metrics.length >= BATCH) {
+            metricsChanged += await upsertMetrics(trx, source, metrics);
+            metrics = [];
+          }
+          continue;
+        }
+        const { key, advisory } = item;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const doc = JSON.stringify(advisory);
+        const hash = createHash('sha1').update(doc).digest('base64');
+        const prev = existing.get(key);
+        if (prev !== undefined) {
+          // Incremental by `modified`; equal timestamps fall back to the content hash because some
+          // feeds (golang/vulndb) publish a placeholder `modified`.
+          const older = advisory.modified !== undefined && prev.modified !== null && advisory.modified < prev.modified;
+          if (older || prev.hash === hash) {
+            unchanged++;
+            continue;
+          }
+          updated++;
+        } else added++;
+        if (advisory.withdrawn !== undefined) withdrawn++;
+        batch.push({ key, advisory, doc, hash, replace: prev !== undefined });
+        if (batch.length >= BATCH) {
+          await writeBatch(trx, source, batch);
+          batch = [];
+        }
+      }
+      await writeBatch(trx, source, batch);
+      if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics);
+      opts.onProgress?.(read);
+      const gone = snapshots.length === 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
+      for (const keys of chunks(gone, KEY_CHUNK)) {
+        await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
+        await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
+      }
+      const changed = added + updated + gone.length + metricsChanged > 0;
+      const now = new Date().toISOString();
+      let revision = (await trx.selectFrom('vuln_state').select('revision').where('id', '=', 1).executeTakeFirst())?.revision ?? 0;
+      if (changed) {
+        if (added + updated + gone.length > 0) await rebuildAliases(trx);
+        revision++;
+        await trx
+          .insertInto('vuln_state')
+          .values({ id: 1, revision, updated_at: now })
+          .onConflict((oc) => oc.column('id').doUpdateSet({ revision, updated_at: now }))
+          .execute();
+      }
+      const result: ImportResult = {
+        source,
+        read,
+        added,
+        updated,
+        unchanged,
+        removed: gone.length,
+        withdrawn,
+        metrics: metricsChanged,
+        skipped: opts.skipped?.() ?? 0,
+        revision,
+        changed,
+      };
+      const lastChange = changed ? now : null;
+      await trx
+        .insertInto('vuln_source')
+        .values({ source, last_update: now, last_change: lastChange, last_origin: opts.origin ?? null, last_result: JSON.stringify(result) })
+        .onConflict((oc) =>
+          oc.column('source').doUpdateSet((eb) => ({
+            last_update: now,
+            last_origin: opts.origin ?? null,
+            last_result: JSON.stringify(result),
+            last_change: changed ? now : eb.ref('vuln_source.last_change'),
+          })),
+        )
+        .execute();
+      return result;
+    });
+  }
+
+  async status(): Promise<DbStatus> {
+    const state = await this.db.selectFrom('vuln_state').selectAll().where('id', '=', 1).executeTakeFirst();
+    const perSource = await this.db.selectFrom('vuln_advisory').select(['source', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('source').execute();
+    const sources = await this.db.selectFrom('vuln_source').selectAll().orderBy('source').execute();
+    const counts = new Map(perSource.map((r) => [r.source, Number(r.n)]));
+    const count = async (t: 'vuln_advisory' | 'vuln_affected') =>
+      Number((await this.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+    const vulns = await this.db.selectFrom('vuln_alias').select((eb) => eb.fn.count<number>('canonical_id').distinct().as('n')).executeTakeFirst();
+    const m = await this.db
+      .selectFrom('vuln_cve_metrics')
+      .select((eb) => [eb.fn.count<number>('nvd_vector').as('nvd'), eb.fn.count<number>('kev_date_added').as('kev'), eb.fn.count<number>('epss_score').as('epss')])
+      .executeTakeFirst();
+    const names = new Set([...counts.keys(), ...sources.map((s) => s.source)]);
+    return {
+      revision: state?.revision ?? 0,
+      updatedAt: state?.updated_at ?? undefined,
+      advisories: await count('vuln_advisory'),
+      vulnerabilities: Number(vulns?.n ?? 0),
+      affected: await count('vuln_affected'),
+      metrics: { nvd: Number(m?.nvd ?? 0), kev: Number(m?.kev ?? 0), epss: Number(m?.epss ?? 0) },
+      sources: [...names].sort().map((name) => {
+        const s = sources.find((x) => x.source === name);
+        return {
+          source: name,
+          advisories: counts.get(name) ?? 0,
+          lastUpdate: s?.last_update,
+          lastChange: s?.last_change ?? undefined,
+          origin: s?.last_origin ?? undefined,
+          lastResult: s ? (JSON.parse(s.last_result) as Partial<ImportResult>) : undefined,
+        };
+      }),
+    };
+  }
+
+  /** Affected rows for the given (ecosystem, package) keys: one indexed query per chunk of keys of an ecosystem. */
+  async affectedFor(keys: readonly { readonly ecosystem: string; readonly name: string }[]): Promise<AffectedRow[]> {
+    const byEco = new Map<string, string[]>();
+    for (const k of keys) {
+      const list = byEco.get(k.ecosystem);
+      if (list) list.push(k.name);
+      else byEco.set(k.ecosystem, [k.name]);
+    }
+    const out: AffectedRow[] = [];
+    for (const [ecosystem, names] of byEco) {
+      for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
+        const rows = await this.db
+          .selectFrom('vuln_affected')
+          .select(['source', 'record_key', 'vuln_id', 'ecosystem', 'package', 'status', 'ranges', 'versions', 'severity'])
+          .where('ecosystem', '=', ecosystem)
+          .where('package', 'in', part)
+          .execute();
+        for (const r of rows) out.push({ ...r, recordKey: r.record_key, vulnId: r.vuln_id });
+      }
+    }
+    return out;
+  }
+
+  /** Canonical id of each given id (ids unknown to the alias map map to themselves). */
+  async canonicalIds(ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks([...new Set(ids)], KEY_CHUNK)) {
+      for (const r of await this.db.selectFrom('vuln_alias').select(['alias', 'canonical_id']).where('alias', 'in', part).execute()) {
+        out.set(r.alias, r.canonical_id);
+      }
+    }
+    for (const id of ids) if (!out.has(id)) out.set(id, id);
+    return out;
+  }
+
+  /** Aliases, best severity and CVE metrics for canonical ids (batched). */
+  async vulnInfo(canonical: readonly string[]): Promise<Map<string, VulnInfo>> {
+    const members = new Map<string, string[]>();
+    for (const part of chunks([...new Set(canonical)], KEY_CHUNK)) {
+      for (const r of await this.db.selectFrom('vuln_alias').select(['alias', 'canonical_id']).where('canonical_id', 'in', part).execute()) {
+        const l = members.get(r.canonical_id);
+        if (l) l.push(r.alias);
+        else members.set(r.canonical_id, [r.alias]);
+      }
+    }
+    const allIds = [...new Set([...canonical, ...[...members.values()].flat()])];
+    const sev = new Map<string, { severity: Severity | undefined; summary: string | null }[]>();
+    const metrics = new Map<string, CveMetrics>();
+    for (const part of chunks(allIds, KEY_CHUNK)) {
+      for (const r of await this.db.selectFrom('vuln_advisory').select(['id', 'severity', 'summary']).where('id', 'in', part).where('withdrawn', '=', 0).execute()) {
+        const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
+        const l = sev.get(r.id);
+        if (l) l.push(e);
+        else sev.set(r.id, [e]);
+      }
+      const cves = part.filter((id) => id.startsWith('CVE-'));
+      if (cves.length > 0) {
+        for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', cves).execute()) metrics.set(r.cve, metricsFromRow(r));
+      }
+    }
+    const out = new Map<string, VulnInfo>();
+    for (const id of new Set(canonical)) {
+      const ids = members.get(id) ?? [id];
+      const entries = ids.flatMap((x) => sev.get(x) ?? []);
+      const cvss = entries.flatMap((e) => e.severity?.cvss ?? []);
+      const rating = entries.map((e) => e.severity?.rating).find((r) => r !== undefined);
+      const summary = entries.map((e) => e.summary).find((s) => s !== null && s !== undefined);
+      out.set(id, {
+        id,
+        aliases: ids.filter((x) => x !== id).sort(),
+        ...(summary ? { summary } : {}),
+        severity: cvss.length > 0 || rating !== undefined ? { ...(rating !== undefined ? { rating } : {}), ...(cvss.length > 0 ? { cvss } : {}) } : undefined,
+        metrics: ids.map((x) => metrics.get(x)).find((m) => m !== undefined),
+      });
+    }
+    return out;
+  }
+
+  /** Every stored record of a vulnerability given any of its ids, or undefined. */
+  async getVulnerability(idOrAlias: string): Promise<{ id: string; aliases: string[]; records: { source: string; advisory: Advisory }[]; metrics: CveMetrics | undefined } | undefined> {
+    const canonical = (await this.canonicalIds([idOrAlias])).get(idOrAlias) ?? idOrAlias;
+    const ids = [canonical, ...(await this.db.selectFrom('vuln_alias').select('alias').where('canonical_id', '=', canonical).execute()).map((r) => r.alias)];
+    const rows = await this.db.selectFrom('vuln_advisory').select(['source', 'doc']).where('id', 'in', [...new Set(ids)]).execute();
+    if (rows.length === 0) return undefined;
+    const m = await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', [...new Set(ids)]).executeTakeFirst();
+    return {
+      id: canonical,
+      aliases: [...new Set(ids)].filter((x) => x !== canonical).sort(),
+      records: rows.map((r) => ({ source: r.source, advisory: JSON.parse(r.doc) as Advisory })),
+      metrics: m ? metricsFromRow(m) : undefined,
+    };
+  }
+}
+
+function metricsFromRow(r: Database['vuln_cve_metrics']): CveMetrics {
+  return {
+    cve: r.cve,
+    ...(r.nvd_vector !== null ? { cvss: { version: r.nvd_version ?? '', vector: r.nvd_vector, ...(r.nvd_score !== null ? { score: r.nvd_score } : {}) } } : {}),
+    ...(r.nvd_rating !== null ? { rating: r.nvd_rating } : {}),
+    ...(r.kev_date_added !== null ? { kevDateAdded: r.kev_date_added } : {}),
+    ...(r.epss_score !== null ? { epssScore: r.epss_score } : {}),
+    ...(r.epss_percentile !== null ? { epssPercentile: r.epss_percentile } : {}),
+  };
+}
+
+interface Pending {
+  readonly key: string;
+  readonly advisory: Advisory;
+  readonly doc: string;
+  readonly hash: string;
+  readonly replace: boolean;
+}
+
+async function writeBatch(trx: Db, source: string, batch: readonly Pending[]): Promise<void> {
+  if (batch.length === 0) return;
+  const replaced = batch.filter((b) => b.replace).map((b) => b.key);
+  for (const keys of chunks(replaced, KEY_CHUNK)) {
+    await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
+    await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
+  }
+  await trx
+    .insertInto('vuln_advisory')
+    .values(
+      batch.map(({ key, advisory: a, doc, hash }) => ({
+        source,
+        record_key: key,
+        id: a.id,
+        aliases: JSON.stringify(a.aliases),
+        modified: a.modified ?? null,
+        hash,
+        withdrawn: a.withdrawn !== undefined ? 1 : 0,
+        summary: a.summary ?? null,
+        severity: a.severity ? JSON.stringify(a.severity) : null,
+        doc,
+      })),
+    )
+    .execute();
+  // Withdrawn records keep their document (the API shows them) but get no affected rows: they never match.
+  const rows = batch.flatMap(({ key, advisory: a }) =>
+    a.withdrawn !== undefined
+      ? []
+      : a.affected.map((x) => ({
+          source,
+          record_key: key,
+          vuln_id: a.id,
+          ecosystem: x.ecosystem,
+          package: x.name,
+          status: x.status,
+          ranges: JSON.stringify(x.ranges),
+          versions: JSON.stringify(x.versions),
+          severity: x.severity ?? null,
+        })),
+  );
+  for (const part of chunks(rows, BATCH)) await trx.insertInto('vuln_affected').values(part).execute();
+}
+
+type MetricsRow = Database['vuln_cve_metrics'];
+
+async function upsertMetrics(trx: Db, source: string, list: readonly CveMetrics[]): Promise<number> {
+  const byCve = new Map<string, CveMetrics>();
+  for (const m of list) byCve.set(m.cve, m);
+  const existing = new Map<string, MetricsRow>();
+  for (const r of await trx.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', [...byCve.keys()]).execute()) existing.set(r.cve, r);
+  const changed: MetricsRow[] = [];
+  for (const m of byCve.values()) {
+    const base: MetricsRow = existing.get(m.cve) ?? {
+      cve: m.cve, nvd_version: null, nvd_vector: null, nvd_score: null, nvd_rating: null, kev_date_added: null, epss_score: null, epss_percentile: null,
+    };
+    const next: MetricsRow = { ...base };
+    // Each feed owns its own columns, so NVD, KEV and EPSS imports never overwrite one another.
+    if (source === 'nvd') {
+      next.nvd_version = m.cvss?.version ?? null;
+      next.nvd_vector = m.cvss?.vector ?? null;
+      next.nvd_score = m.cvss?.score ?? null;
+      next.nvd_rating = m.rating ?? null;
+    } else if (source === 'kev') next.kev_date_added = m.kevDateAdded ?? null;
+    else if (source === 'epss') {
+      next.epss_score = m.epssScore ?? null;
+      next.epss_percentile = m.epssPercentile ?? null;
+    }
+    if (JSON.stringify(next) !== JSON.stringify(base) || !existing.has(m.cve)) changed.push(next);
+  }
+  for (const part of chunks(changed, BATCH)) {
+    await trx
+      .insertInto('vuln_cve_metrics')
+      .values(part)
+      .onConflict((oc) =>
+        oc.column('cve').doUpdateSet((eb) => ({
+          nvd_version: eb.ref('excluded.nvd_version'),
+          nvd_vector: eb.ref('excluded.nvd_vector'),
+          nvd_score: eb.ref('excluded.nvd_score'),
+          nvd_rating: eb.ref('excluded.nvd_rating'),
+          kev_date_added: eb.ref('excluded.kev_date_added'),
+          epss_score: eb.ref('excluded.epss_score'),
+          epss_percentile: eb.ref('excluded.epss_percentile'),
+        })),
+      )
+      .execute();
+  }
+  return changed.length;
+}
+
+/** Recomputes the whole alias map from the stored records (cheap next to an import; keeps it consistent). */
+async function rebuildAliases(trx: Db): Promise<void> {
+  const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases']).execute();
+  const map = unifyAliases(rows.map((r) => ({ id: r.id, aliases: JSON.parse(r.aliases) as string[] })));
+  await trx.deleteFrom('vuln_alias').execute();
+  for (const part of chunks([...map], BATCH)) {
+    await trx.insertInto('vuln_alias').values(part.map(([alias, canonical_id]) => ({ alias, canonical_id }))).execute();
+  }
+}
