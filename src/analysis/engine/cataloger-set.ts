@@ -1,13 +1,15 @@
 /**
  * The one place that decides which catalogers and which OS detection the engine runs, and the
  * cataloger-set version (hash of names + versions) that keys the layer cache and stored analyses.
- * OS detection and OS catalogers are wired in here once they exist on main.
+ * OS packages come first so a language package's ecosystem context (distro) is known.
  */
 import { createHash } from 'node:crypto';
 import type { Cataloger, FileEntryInfo, ImageFs } from '../cataloger.js';
 import type { Distro } from '../../model/distro.js';
 import type { Selector } from '../../image/layer-extractor.js';
 import { languageCatalogers } from '../catalogers/languages.js';
+import { osCatalogers } from '../catalogers/os.js';
+import { detectDistro, osFileSelector } from '../os/detect-distro.js';
 
 export const TOOL = { name: 'crowsnest', version: '0.1.0' } as const;
 
@@ -23,9 +25,8 @@ export interface CatalogerSet {
   readonly version: string;
 }
 
-// Until OS detection lands, no OS files are selected and the distro stays unknown.
-const noOsFiles = (): boolean => false;
-const noDistro = (): Promise<Distro | undefined> => Promise.resolve(undefined);
+/** Bump when detectDistro's output for the same files can change (it has no version of its own). */
+const OS_DETECTION_VERSION = 'detect-distro@1';
 
 export function catalogerSetVersion(catalogers: readonly Cataloger[], osDetection: string): string {
   const ids = catalogers.map((c) => `${c.name}@${c.version}`).sort();
@@ -34,8 +35,8 @@ export function catalogerSetVersion(catalogers: readonly Cataloger[], osDetectio
 }
 
 export function defaultCatalogerSet(): CatalogerSet {
-  const catalogers = [...languageCatalogers];
-  return { catalogers, osFiles: noOsFiles, detectDistro: noDistro, version: catalogerSetVersion(catalogers, 'none') };
+  const catalogers = [...osCatalogers, ...languageCatalogers];
+  return { catalogers, osFiles: osFileSelector, detectDistro, version: catalogerSetVersion(catalogers, OS_DETECTION_VERSION) };
 }
 
 /**

@@ -83,7 +83,9 @@ describe.skipIf(!enabled)('Debian image from real .debs (needs the dpkg cataloge
 
     const res = await fetch(`${reg.url}/api/v1/repositories/e2e/debian/tags/bookworm/sbom?format=json`);
     expect(res.status).toBe(200);
-    const sbom = (await res.json()) as { packages: { name: string; version: string; type: string; locations: { layerIndex?: number; layerDigest?: string; createdBy?: string }[] }[] };
+    const sbom = (await res.json()) as { distro?: { id: string; ecosystem?: string }; packages: { name: string; version: string; type: string; locations: { layerIndex?: number; layerDigest?: string; createdBy?: string }[] }[] };
+    // base-files brings /etc/os-release (a symlink to ../usr/lib/os-release).
+    expect(sbom.distro).toMatchObject({ id: 'debian', ecosystem: 'Debian:12' });
     for (const [name, version] of listed) {
       const got = sbom.packages.find((p) => p.type === 'deb' && p.name === name);
       expect(got?.version, name).toBe(version);

@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunE2E, run } from '../../helpers/e2e.js';
 import { layerSpecOf, waitForAnalysis } from '../../helpers/analysis.js';
-import { buildImage, buildLayer, writeOciLayout } from '../../helpers/image-builder.js';
+import { buildImage, buildIndex, buildLayer, writeOciLayout } from '../../helpers/image-builder.js';
 import { startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 import { hasShared, sharedPath } from '../../helpers/shared.js';
 
 const FIXTURES = ['npm/syft-package-lock', 'cargo/syft-cargo-lock', 'composer/syft-composer-lock'] as const;
 const enabled = canRunE2E('skopeo') && hasShared('fixtures', 'npm', 'syft-package-lock');
+const OS_FIXTURES = { apk: 'apk/syft-multiple-1', rpm: 'rpm/generated-sqlite-el9-a' } as const;
 
 interface SbomDoc {
   image: { digest: string; layers: { digest: string; index: number; createdBy?: string }[] };
@@ -67,5 +68,56 @@ describe.skipIf(!enabled)('analysis end to end (server process + skopeo)', () =>
         expect(loc).toMatchObject({ layerIndex: i, layerDigest: image.layers[i]?.digest, createdBy: `COPY ${f} /srv/app${i}` });
       }
     });
+  });
+
+  it('analyzes every platform of an index: Alpine-like (apk) and rpm-based images from fixture databases, Windows unsupported', async () => {
+    await fetch(`${reg.url}/api/v1/repositories/e2e/multi/settings`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ analysis: 'advanced' }),
+    });
+    const osLayer = (text: string) => buildLayer({ 'etc/os-release': text });
+    const alpine = buildImage({
+      layers: [await osLayer('ID=alpine\nVERSION_ID=3.19.1\nNAME="Alpine Linux"\n'), await buildLayer(layerSpecOf(sharedPath('fixtures', OS_FIXTURES.apk), ''))],
+      history: [{ created_by: 'ADD alpine-minirootfs.tar.gz /' }, { created_by: 'RUN apk add bash' }],
+    });
+    const rocky = buildImage({
+      layers: [await osLayer('ID="rocky"\nVERSION_ID="9.4"\nID_LIKE="rhel centos fedora"\nNAME="Rocky Linux"\n'), await buildLayer(layerSpecOf(sharedPath('fixtures', OS_FIXTURES.rpm), ''))],
+      history: [{ created_by: 'ADD rocky.tar /' }, { created_by: 'RUN dnf install -y coreutils' }],
+      architecture: 'arm64',
+    });
+    const windows = buildImage({ layers: [await buildLayer({ 'Files/x.txt': 'x' })], os: 'windows' });
+    const index = buildIndex([
+      { image: windows, os: 'windows', architecture: 'amd64' },
+      { image: rocky, os: 'linux', architecture: 'arm64' },
+      { image: alpine, os: 'linux', architecture: 'amd64' },
+    ]);
+    const layout = join(work, 'multi');
+    const blobs = [alpine, rocky, windows].flatMap((i) => [i.manifest, i.config, ...i.layers]);
+    writeOciLayout(layout, index, blobs, 'v1', 'application/vnd.oci.image.index.v1+json');
+    await run('skopeo', ['copy', '--all', '--dest-tls-verify=false', '--preserve-digests', `oci:${layout}:v1`, `docker://${reg.host}/e2e/multi:v1`]);
+    expect((await waitForAnalysis(reg.url, 'e2e/multi', 'v1')).status, reg.output()).toBe('done');
+
+    const tags = (await (await fetch(`${reg.url}/api/v1/repositories/e2e/multi/tags`)).json()) as { platforms: string[] }[];
+    expect(tags[0]?.platforms).toEqual(['linux/amd64', 'linux/arm64', 'windows/amd64']);
+    const windowsSbom = await fetch(`${reg.url}/api/v1/repositories/e2e/multi/tags/v1/sbom?platform=windows/amd64`);
+    expect(windowsSbom.status).toBe(404);
+    expect(((await windowsSbom.json()) as { detail: string }).detail).toMatch(/unsupported/);
+
+    for (const [platform, kind, img] of [['linux/amd64', 'apk', alpine], ['linux/arm64', 'rpm', rocky]] as const) {
+      const res = await fetch(`${reg.url}/api/v1/repositories/e2e/multi/tags/v1/sbom?format=json&platform=${platform}`);
+      expect(res.status, platform).toBe(200);
+      const sbom = (await res.json()) as SbomDoc & { distro?: { id: string } };
+      expect(sbom.image.digest).toBe(img.manifest.digest);
+      expect(sbom.distro?.id).toBe(kind === 'apk' ? 'alpine' : 'rocky');
+      const expected = JSON.parse(readFileSync(sharedPath('fixtures', OS_FIXTURES[kind], 'expected.json'), 'utf8')) as { packages: { name: string; version: string; evr?: string }[] };
+      for (const want of expected.packages) {
+        // rpm fixtures state the full epoch:version-release as `evr`; that is the package version.
+        const version = want.evr ?? want.version;
+        const got = sbom.packages.find((p) => p.name === want.name && p.version === version);
+        expect(got, `${platform}: ${want.name}@${version}`).toBeDefined();
+        expect(got?.locations[0]).toMatchObject({ layerIndex: 1, layerDigest: img.layers[1]?.digest, createdBy: kind === 'apk' ? 'RUN apk add bash' : 'RUN dnf install -y coreutils' });
+      }
+    }
   });
 });
