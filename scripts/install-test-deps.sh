@@ -26,7 +26,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # --- Debian packages -------------------------------------------------------------------------------
-APT_PKGS=(skopeo podman buildah umoci containerd docker-registry wrk uidmap fuse-overlayfs runc
+APT_PKGS=(skopeo chromium podman buildah umoci containerd docker-registry wrk uidmap fuse-overlayfs runc
   iproute2 ca-certificates curl unzip tar gzip postgresql rpm db-util)
 missing=()
 for p in "${APT_PKGS[@]}"; do
