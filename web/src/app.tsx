@@ -29,7 +29,10 @@ function Header(): ReactNode {
         Skip to content
       </a>
       <Link to="/" className="brand">
-        <span aria-hidden="true">⛵</span> Crowsnest
+        <svg className="logo" aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+          <path d="M12 2 4 20h16L12 2Zm0 5 4.8 11H7.2L12 7Z" fill="currentColor" />
+        </svg>{' '}
+        Crowsnest
       </Link>
       <nav aria-label="Main" className="main-nav">
         <Link to="/repositories">Repositories</Link>
