@@ -5,10 +5,7 @@
 import type { ReactNode } from 'react';
 import { SEVERITIES, type Severity, type SeveritySummary } from '../api/types.js';
 
-export function severityRank(s: Severity | string | undefined): number {
-  const i = SEVERITIES.indexOf((s ?? 'unknown') as Severity);
-  return i < 0 ? SEVERITIES.length : i;
-}
+export { severityRank, totalOf } from '../lib/severity.js';
 
 export function SeverityBadge({ severity, count }: { severity: Severity; count?: number }): ReactNode {
   const label = count === undefined ? severity : `${count} ${severity}`;
@@ -30,7 +27,3 @@ export function SummaryBadges({ summary }: { summary: SeveritySummary }): ReactN
   );
 }
 
-export function totalOf(summary: SeveritySummary | null | undefined): number {
-  if (!summary) return 0;
-  return SEVERITIES.reduce((n, s) => n + (summary[s] ?? 0), 0);
-}

@@ -6,13 +6,8 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { ApiError, session } from '../api/client.js';
 import { useTitle } from '../components/use-title.js';
+import { safeNext } from '../lib/safe-next.js';
 import { useSession } from '../session.js';
-
-/** Only local paths: `next` comes from the URL, so an absolute or protocol-relative URL must not redirect away. */
-export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/repositories';
-  return next;
-}
 
 export function SignInPage(): ReactNode {
   useTitle('Sign in');

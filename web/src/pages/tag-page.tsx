@@ -5,22 +5,16 @@
  */
 import { useState, type ReactNode } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { configOf, manifestOf, platformOf, type Descriptor, type ImageConfig } from '../api/registry.js';
+import { configOf, manifestOf, platformOf, type ImageConfig } from '../api/registry.js';
 import { formatBytes, formatDate, shortDigest } from '../components/format.js';
 import { ErrorState, Loading } from '../components/states.js';
 import { TabLinks } from '../components/tabs.js';
 import { useAsync } from '../components/use-async.js';
 import { useTitle } from '../components/use-title.js';
+import { displayInstruction, layersOf, type LayerRow } from '../lib/layers.js';
 import { NotFoundPage } from './not-found-page.js';
 import { PackagesTab } from './packages-tab.js';
 import { VulnerabilitiesTab } from './vulnerabilities-tab.js';
-
-export interface LayerRow {
-  readonly index: number;
-  readonly digest: string;
-  readonly size: number;
-  readonly createdBy: string | undefined;
-}
 
 interface ImageOverview {
   readonly digest: string;
@@ -31,12 +25,6 @@ interface ImageOverview {
   readonly config: ImageConfig | undefined;
   readonly layers: readonly LayerRow[];
   readonly size: number;
-}
-
-/** Pairs layers with the history entries that produced them (empty_layer steps add no layer). */
-export function layersOf(layers: readonly Descriptor[], config: ImageConfig | undefined): LayerRow[] {
-  const steps = (config?.history ?? []).filter((h) => h.empty_layer !== true);
-  return layers.map((l, index) => ({ index, digest: l.digest, size: l.size, createdBy: steps[index]?.created_by }));
 }
 
 async function loadOverview(repository: string, tag: string, wanted: string | null, signal: AbortSignal): Promise<ImageOverview> {
@@ -167,7 +155,7 @@ function Overview({ data }: { data: ImageOverview }): ReactNode {
                 <tr key={`${l.index}-${l.digest}`}>
                   <td>{l.index + 1}</td>
                   <td className="created-by">
-                    <code>{l.createdBy ? l.createdBy.replace(/^\/bin\/sh -c #\(nop\)\s*/, '') : '—'}</code>
+                    <code>{displayInstruction(l.createdBy)}</code>
                   </td>
                   <td>{formatBytes(l.size)}</td>
                   <td>

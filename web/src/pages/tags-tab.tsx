@@ -13,6 +13,7 @@ import { formatBytes, formatDate, shortDigest } from '../components/format.js';
 import { SummaryBadges, totalOf } from '../components/severity.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { useAsync } from '../components/use-async.js';
+import { anyAnalysisInProgress, sortTags, type SortKey } from '../lib/tags.js';
 
 const PAGE_SIZE = 100;
 const POLL_MS = 3000;
@@ -34,29 +35,6 @@ async function loadTags(repository: string, signal: AbortSignal): Promise<TagsDa
   return { tags: names.map((name) => ({ name, digest: '' })), registryOnly: true };
 }
 
-type SortKey = 'name' | 'pushedAt' | 'status' | 'vulnerabilities';
-
-function compareTags(key: SortKey): (a: TagInfo, b: TagInfo) => number {
-  switch (key) {
-    case 'name':
-      return (a, b) => a.name.localeCompare(b.name, undefined, { numeric: true });
-    case 'pushedAt':
-      return (a, b) => (a.pushedAt ?? '').localeCompare(b.pushedAt ?? '');
-    case 'status':
-      return (a, b) => (a.analysis?.status ?? 'none').localeCompare(b.analysis?.status ?? 'none');
-    case 'vulnerabilities':
-      // Worst first by weighting each level far above the next.
-      return (a, b) => weight(a) - weight(b);
-  }
-}
-
-function weight(t: TagInfo): number {
-  const s = t.analysis?.summary;
-  if (!s) return -1;
-  return s.critical * 1e12 + s.high * 1e9 + s.medium * 1e6 + s.low * 1e3 + s.unknown;
-}
-
-const RUNNING = new Set(['queued', 'running']);
 
 function AnalysisCell({ tag }: { tag: TagInfo }): ReactNode {
   const a = tag.analysis;
@@ -83,7 +61,7 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
   const { state, reload } = useAsync(
     (signal) => loadTags(repository, signal),
     [repository],
-    (data) => (data.tags.some((t) => RUNNING.has(t.analysis?.status ?? '')) ? POLL_MS : undefined),
+    (data) => (anyAnalysisInProgress(data.tags) ? POLL_MS : undefined),
   );
   const [sort, setSort] = useState<SortKey>('pushedAt');
   const [desc, setDesc] = useState(true);
@@ -94,12 +72,11 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
   const rows = useMemo(() => {
     if (state.status !== 'ready') return [];
     const q = filter.trim().toLowerCase();
-    const list = state.data.tags.filter((t) => t.name.toLowerCase().includes(q));
-    const cmp = compareTags(sort);
-    // Ties (and tags without a pushed time) fall back to the name so the order is stable.
-    const byName = compareTags('name');
-    list.sort((a, b) => (desc ? cmp(b, a) : cmp(a, b)) || byName(a, b));
-    return list;
+    return sortTags(
+      state.data.tags.filter((t) => t.name.toLowerCase().includes(q)),
+      sort,
+      desc,
+    );
   }, [state, sort, desc, filter]);
 
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
@@ -174,8 +151,8 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
                 <tr>
                   <SortHeader label="Tag" col="name" sort={sort} desc={desc} onSort={onSort} />
                   <th scope="col">Digest</th>
-                  <th scope="col">Platforms</th>
-                  <th scope="col">Size</th>
+                  <th scope="col" className="col-optional">Platforms</th>
+                  <th scope="col" className="col-optional">Size</th>
                   <SortHeader label="Pushed" col="pushedAt" sort={sort} desc={desc} onSort={onSort} />
                   <SortHeader label="Analysis" col="status" sort={sort} desc={desc} onSort={onSort} />
                   <SortHeader label="Vulnerabilities" col="vulnerabilities" sort={sort} desc={desc} onSort={onSort} />
@@ -194,8 +171,8 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
                           {digest ? shortDigest(digest) : '…'}
                         </code>
                       </td>
-                      <td>{t.platforms && t.platforms.length > 0 ? t.platforms.join(', ') : '—'}</td>
-                      <td>{formatBytes(t.size)}</td>
+                      <td className="col-optional">{t.platforms && t.platforms.length > 0 ? t.platforms.join(', ') : '—'}</td>
+                      <td className="col-optional">{formatBytes(t.size)}</td>
                       <td>{formatDate(t.pushedAt)}</td>
                       <td>
                         {t.analysis ? <span className={`status status-${t.analysis.status}`}>{t.analysis.status}</span> : <span className="muted">—</span>}

@@ -6,19 +6,12 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { apiJson, repoPath } from '../api/client.js';
-import { SEVERITIES, type PackageVulnerability, type Severity, type VulnerabilityReport, type VulnerablePackage } from '../api/types.js';
+import { SEVERITIES, type Severity, type VulnerabilityReport, type VulnerablePackage } from '../api/types.js';
 import { formatDate } from '../components/format.js';
-import { SeverityBadge, SummaryBadges, severityRank } from '../components/severity.js';
+import { SeverityBadge, SummaryBadges } from '../components/severity.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { useAsync } from '../components/use-async.js';
-
-function worst(p: VulnerablePackage): number {
-  return Math.min(...p.vulnerabilities.map((v) => severityRank(v.severity)), SEVERITIES.length);
-}
-
-function sortFindings(vs: readonly PackageVulnerability[]): PackageVulnerability[] {
-  return [...vs].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || (b.cvss?.score ?? 0) - (a.cvss?.score ?? 0) || a.id.localeCompare(b.id));
-}
+import { filterPackages, isFixable } from '../lib/findings.js';
 
 export function VulnerabilitiesTab(props: { repository: string; tag: string; platform: string | undefined }): ReactNode {
   const { repository, tag, platform } = props;
@@ -37,15 +30,7 @@ export function VulnerabilitiesTab(props: { repository: string; tag: string; pla
 
   const packages = useMemo(() => {
     if (state.status !== 'ready') return [];
-    return state.data.packages
-      .map((p) => ({
-        ...p,
-        vulnerabilities: sortFindings(
-          p.vulnerabilities.filter((v) => severities.has(v.severity) && (!fixableOnly || (v.fixedVersions?.length ?? 0) > 0)),
-        ),
-      }))
-      .filter((p) => p.vulnerabilities.length > 0 && (type === '' || p.type === type))
-      .sort((a, b) => worst(a) - worst(b) || b.vulnerabilities.length - a.vulnerabilities.length || a.name.localeCompare(b.name));
+    return filterPackages(state.data.packages, { severities, fixableOnly, type });
   }, [state, severities, fixableOnly, type]);
 
   if (state.status === 'loading') return <Loading label="Loading vulnerabilities…" />;
@@ -169,7 +154,7 @@ export function VulnerabilitiesTab(props: { repository: string; tag: string; pla
                                     <SeverityBadge severity={v.severity} />
                                   </td>
                                   <td title={v.cvss?.vector ?? undefined}>{v.cvss?.score ?? '—'}</td>
-                                  <td>{(v.fixedVersions?.length ?? 0) > 0 ? 'Fix available' : 'No fix yet'}</td>
+                                  <td>{isFixable(v) ? 'Fix available' : 'No fix yet'}</td>
                                   <td>{v.fixedVersions?.join(', ') || '—'}</td>
                                 </tr>
                               ))}
