@@ -60,6 +60,7 @@ export function TagPage(): ReactNode {
 
   const base = `/repositories/${ns}/${name}/tags/${encodeURIComponent(tag)}`;
   const query = wanted ? `?platform=${encodeURIComponent(wanted)}` : '';
+  const platform = wanted ?? (state.status === 'ready' && state.data.platforms.length > 0 ? state.data.platform : undefined);
   return (
     <section className="page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -69,42 +70,40 @@ export function TagPage(): ReactNode {
       <h1>
         {repository}:<span className="tag-name">{tag}</span>
       </h1>
-      {state.status === 'loading' && <Loading label="Loading image…" />}
-      {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
-      {state.status === 'ready' && (
-        <>
-          {state.data.platforms.length > 0 && (
-            <label className="platform-switch">
-              Platform{' '}
-              <select
-                value={state.data.platform}
-                onChange={(e) => {
-                  const next = new URLSearchParams(params);
-                  next.set('platform', e.target.value);
-                  setParams(next);
-                }}
-              >
-                {state.data.platforms.map((p) => (
-                  <option key={p.digest} value={p.platform}>
-                    {p.platform}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
-          <TabLinks
-            label="Tag"
-            tabs={[
-              { to: `${base}${query}`, label: 'Overview' },
-              { to: `${base}/vulnerabilities${query}`, label: 'Vulnerabilities' },
-              { to: `${base}/packages${query}`, label: 'Packages' },
-            ]}
-          />
-          {tab === 'overview' && <Overview data={state.data} />}
-          {tab === 'vulnerabilities' && <VulnerabilitiesTab repository={repository} tag={tag} platform={state.data.platform} />}
-          {tab === 'packages' && <PackagesTab repository={repository} tag={tag} platform={state.data.platform} />}
-        </>
+      {state.status === 'ready' && state.data.platforms.length > 0 && (
+        <label className="platform-switch">
+          Platform{' '}
+          <select
+            value={state.data.platform}
+            onChange={(e) => {
+              const next = new URLSearchParams(params);
+              next.set('platform', e.target.value);
+              setParams(next);
+            }}
+          >
+            {state.data.platforms.map((p) => (
+              <option key={p.digest} value={p.platform}>
+                {p.platform}
+              </option>
+            ))}
+          </select>
+        </label>
       )}
+      <TabLinks
+        label="Tag"
+        tabs={[
+          { to: `${base}${query}`, label: 'Overview' },
+          { to: `${base}/vulnerabilities${query}`, label: 'Vulnerabilities' },
+          { to: `${base}/packages${query}`, label: 'Packages' },
+        ]}
+      />
+      {tab === 'overview' && state.status === 'loading' && <Loading label="Loading image…" />}
+      {tab === 'overview' && state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
+      {tab === 'overview' && state.status === 'ready' && <Overview data={state.data} />}
+      {/* The API tabs wait for the overview only to learn the default platform; they work without it. */}
+      {tab !== 'overview' && state.status === 'loading' && <Loading />}
+      {tab === 'vulnerabilities' && state.status !== 'loading' && <VulnerabilitiesTab repository={repository} tag={tag} platform={platform} />}
+      {tab === 'packages' && state.status !== 'loading' && <PackagesTab repository={repository} tag={tag} platform={platform} />}
     </section>
   );
 }
