@@ -36,13 +36,11 @@ async function loadTags(repository: string, signal: AbortSignal): Promise<TagsDa
 }
 
 
-function AnalysisCell({ tag }: { tag: TagInfo }): ReactNode {
+/** The findings column: counts once the analysis is done; the status itself has its own column. */
+function FindingsCell({ tag }: { tag: TagInfo }): ReactNode {
   const a = tag.analysis;
-  if (!a) return <span className="muted">—</span>;
-  if (a.status === 'done' && a.summary) {
-    return totalOf(a.summary) === 0 ? <span className="ok">No vulnerabilities</span> : <SummaryBadges summary={a.summary} />;
-  }
-  return <span className={`status status-${a.status}`}>{a.status}</span>;
+  if (a?.status !== 'done' || !a.summary) return <span className="muted">—</span>;
+  return totalOf(a.summary) === 0 ? <span className="ok">No vulnerabilities</span> : <SummaryBadges summary={a.summary} />;
 }
 
 function SortHeader(props: { label: string; col: SortKey; sort: SortKey; desc: boolean; onSort: (k: SortKey) => void }): ReactNode {
@@ -178,7 +176,7 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
                         {t.analysis ? <span className={`status status-${t.analysis.status}`}>{t.analysis.status}</span> : <span className="muted">—</span>}
                       </td>
                       <td>
-                        <AnalysisCell tag={t} />
+                        <FindingsCell tag={t} />
                       </td>
                     </tr>
                   );

@@ -58,7 +58,7 @@ export function VulnerabilitiesTab(props: { repository: string; tag: string; pla
           <fieldset className="filters">
             <legend className="visually-hidden">Filters</legend>
             {SEVERITIES.map((s) => (
-              <label key={s} className="check">
+              <label key={s} className="check severity-check">
                 <input
                   type="checkbox"
                   checked={severities.has(s)}
