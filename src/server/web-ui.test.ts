@@ -40,6 +40,8 @@ describe('web UI plugin', () => {
     expect(res.body).toBe(INDEX);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('caches hashed assets forever and other files not', async () => {
@@ -55,6 +57,7 @@ describe('web UI plugin', () => {
       const res = await app.inject(path);
       expect(res.statusCode, path).toBe(200);
       expect(res.body, path).toBe(INDEX);
+      expect(res.headers['content-security-policy'], path).toContain("frame-ancestors 'none'");
     }
   });
 

@@ -12,6 +12,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** dist/web next to this compiled file's dist/server folder; the same path from src/ when run by tests via tsx/vitest. */
 export const defaultWebRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'web');
 
+/**
+ * Headers for the HTML page: the bundle has no inline script or style, so the policy can forbid both,
+ * which blunts script injection through any data the UI displays (advisory text, annotations).
+ */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+};
+
 /** Paths owned by other surfaces: a miss there is a real 404, never the SPA page. */
 const RESERVED_PREFIXES = ['/v2', '/api', '/auth', '/metrics', '/healthz'];
 
@@ -61,6 +73,8 @@ export async function registerWebUi(app: FastifyInstance, opts: WebUiOptions = {
         // Vite names everything under assets/ by content hash, so those never change.
         const immutable = path.startsWith(join(root, 'assets') + '/');
         res.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader('x-content-type-options', 'nosniff');
+        if (path.endsWith('.html')) for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) res.setHeader(name, value);
       },
     });
   } else {
@@ -70,7 +84,7 @@ export async function registerWebUi(app: FastifyInstance, opts: WebUiOptions = {
   app.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
     const wantsPage = (request.method === 'GET' || request.method === 'HEAD') && !isReservedPath(request.url);
     if (built && wantsPage) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
+      return reply.header('cache-control', 'no-cache').headers(PAGE_SECURITY_HEADERS).sendFile('index.html', root);
     }
     return reply.status(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` });
   });

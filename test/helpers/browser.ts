@@ -2,7 +2,7 @@
  * Browser plumbing for the UI tests and the UI benchmark: launches Debian's chromium through
  * playwright-core (no bundled browser download), runs axe-core in a page, and writes screenshots.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -22,6 +22,12 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
+let axeScript: string | undefined;
+function axeSource(): string {
+  axeScript ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  return axeScript;
+}
+
 export interface AxeViolation {
   readonly id: string;
   readonly impact: string | null;
@@ -32,7 +38,8 @@ export interface AxeViolation {
 /** axe-core's violations of impact serious or critical on the current page. */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
   const loaded = await page.evaluate<boolean>('typeof window.axe !== "undefined"');
-  if (!loaded) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  // Evaluated through DevTools rather than added as a <script>, which the page's CSP (rightly) refuses.
+  if (!loaded) await page.evaluate(axeSource());
   // A string expression: this module is compiled without the DOM lib, and axe lives on the page's window.
   const violations = await page.evaluate<AxeViolation[]>(`
     window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>

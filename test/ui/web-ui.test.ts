@@ -36,6 +36,7 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
   let v1: BuiltImage;
   let v2: BuiltImage;
   let multi: BuiltIndex;
+  const pageErrors: string[] = [];
 
   async function push(what: BuiltImage | BuiltIndex, tag: string): Promise<void> {
     const dir = join(work, tag);
@@ -64,6 +65,11 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
     page = await context.newPage();
+    // Failed requests are expected (the error-state pages ask for missing things); anything else is not.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
   });
   afterAll(async () => {
     await browser?.close();
@@ -168,5 +174,9 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     await page.evaluate('document.querySelector("main").insertAdjacentHTML("beforeend", "<img src=\\"/x.png\\">")');
     const violations = await seriousA11yViolations(page);
     expect(violations.map((v) => v.id)).toContain('image-alt');
+  });
+
+  it('ran without script errors or content-security-policy refusals', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
