@@ -26,6 +26,7 @@ const enabled = hasTools('chromium') && serverAndUiBuilt();
 const REPO = 'contract/app';
 
 interface Fixtures {
+  repositories: unknown[];
   tags: unknown[];
   repository: unknown;
   settingsPut: { status: number; body: unknown } | undefined;
@@ -112,6 +113,7 @@ describe.skipIf(!enabled)('contract-shaped pages in chromium', () => {
       }
       return fx.user ? json(route, 200, fx.user) : json(route, 401, problem(401, 'UNAUTHORIZED'));
     }
+    if (p === '/api/v1/repositories') return json(route, 200, fx.repositories);
     if (p === `/api/v1/repositories/${REPO}`) return json(route, 200, fx.repository);
     if (p === `/api/v1/repositories/${REPO}/tags`) return json(route, 200, fx.tags);
     if (p === `/api/v1/repositories/${REPO}/tags/v1/vulnerabilities`) return json(route, 200, report());
@@ -153,6 +155,7 @@ describe.skipIf(!enabled)('contract-shaped pages in chromium', () => {
   async function freshPage(colorScheme: 'light' | 'dark' = 'light'): Promise<void> {
     await context?.close();
     fx = {
+      repositories: [{ name: REPO, visibility: 'private', summary }],
       tags: [
         { name: 'v1', digest: image.manifest.digest, pushedAt: '2026-11-20T09:30:00Z', platforms: ['linux/amd64'], analysis: { status: 'done', summary, evaluatedAt: '2026-11-20T10:00:00Z' } },
         { name: 'v2', digest: 'sha256:' + 'b'.repeat(64), pushedAt: '2026-11-21T09:30:00Z', platforms: ['linux/amd64', 'linux/arm64'], analysis: { status: 'running', summary: null, evaluatedAt: null } },
@@ -296,5 +299,57 @@ describe.skipIf(!enabled)('contract-shaped pages in chromium', () => {
     await page.goto(`/repositories/${REPO}/tags/v1/vulnerabilities`);
     await page.getByRole('button', { name: /openssl/ }).click();
     await expectAccessible('contract-vulnerabilities-dark');
+  });
+
+  it('repositories from the API: visibility and summary badges; the empty state', async () => {
+    await freshPage();
+    await page.goto('/repositories');
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: REPO }) });
+    await card.waitFor();
+    expect(await card.textContent()).toContain('private');
+    await card.getByLabel('1 critical', { exact: true }).waitFor();
+    await expectAccessible('contract-repositories');
+    fx.repositories = [];
+    await page.reload();
+    await page.getByText('No repositories yet').waitFor();
+    await expectAccessible('contract-repositories-empty');
+  });
+
+  it('shows the loading state while the API answers slowly', async () => {
+    await freshPage();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await context.route(`**/api/v1/repositories/${REPO}/tags`, async (route) => {
+      await gate;
+      await json(route, 200, fx.tags);
+    });
+    await page.goto(`/repositories/${REPO}/tags`);
+    await page.getByRole('status').filter({ hasText: 'Loading tags…' }).waitFor();
+    release();
+    await page.getByRole('rowheader', { name: 'v1', exact: true }).waitFor();
+    expect(await page.getByText('Loading tags…').count()).toBe(0);
+  });
+
+  it('works from the keyboard: sort the tags, open a tag, expand a package', async () => {
+    await freshPage();
+    await page.goto(`/repositories/${REPO}/tags`);
+    await page.getByRole('rowheader', { name: 'v1', exact: true }).waitFor();
+    await page.getByRole('button', { name: /^Tag/ }).focus();
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('columnheader', { name: /^Tag/ }).getAttribute('aria-sort')).toBe('ascending');
+    expect(await page.getByRole('rowheader').allTextContents()).toEqual(['v1', 'v2']);
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('columnheader', { name: /^Tag/ }).getAttribute('aria-sort')).toBe('descending');
+    expect(await page.getByRole('rowheader').allTextContents()).toEqual(['v2', 'v1']);
+    await page.getByRole('link', { name: 'v1', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/repositories/${REPO}/tags/v1`);
+    await page.getByRole('link', { name: 'Vulnerabilities' }).focus();
+    await page.keyboard.press('Enter');
+    const toggle = page.getByRole('button', { name: /lodash/ });
+    await toggle.focus();
+    await page.keyboard.press('Space');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await page.getByRole('table', { name: 'Vulnerabilities of lodash' }).waitFor();
   });
 });
