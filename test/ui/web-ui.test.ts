@@ -92,6 +92,9 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
   });
 
   it('lists the tags with their digests', async () => {
+    await page.goto(`/repositories/${REPO}`);
+    await page.waitForURL(`**/repositories/${REPO}/tags`);
+    await page.goto('/repositories');
     await page.getByRole('link', { name: REPO, exact: true }).click();
     await page.waitForURL(`**/repositories/${REPO}/tags`);
     const table = page.getByRole('table', { name: `Tags of ${REPO}` });
