@@ -352,4 +352,20 @@ describe.skipIf(!enabled)('contract-shaped pages in chromium', () => {
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await page.getByRole('table', { name: 'Vulnerabilities of lodash' }).waitFor();
   });
+
+  it('a failed background refresh keeps the table and polling continues', async () => {
+    await freshPage();
+    await page.goto(`/repositories/${REPO}/tags`);
+    const v2Row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'v2', exact: true }) });
+    await v2Row.getByText('running').first().waitFor();
+    let failures = 0;
+    await context.route(`**/api/v1/repositories/${REPO}/tags`, async (route) => {
+      if (failures++ === 0) return json(route, 500, problem(500, 'INTERNAL'));
+      return route.fallback();
+    });
+    fx.tags = fx.tags.map((t) => ((t as { name: string }).name === 'v2' ? { ...(t as object), analysis: { status: 'failed' } } : t));
+    await v2Row.getByText('failed').waitFor({ timeout: 15_000 });
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
 });

@@ -28,12 +28,15 @@ export function useAsync<T>(
   const pollRef = useRef(poll);
   pollRef.current = poll;
   const keyRef = useRef<string>('');
+  /** The poll interval last asked for; a failed poll keeps the shown data and tries again at that pace. */
+  const pollingRef = useRef<number | undefined>(undefined);
 
   useEffect(() => {
     const key = JSON.stringify(deps);
     // A new subject shows the loading state; a reload or poll of the same one keeps the current data.
     if (key !== keyRef.current) {
       keyRef.current = key;
+      pollingRef.current = undefined;
       setState({ status: 'loading' });
     }
     const controller = new AbortController();
@@ -43,10 +46,17 @@ export function useAsync<T>(
         if (controller.signal.aborted) return;
         setState({ status: 'ready', data });
         const every = pollRef.current?.(data);
+        pollingRef.current = every;
         if (every !== undefined) timer = setTimeout(() => setGeneration((g) => g + 1), every);
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
+        const every = pollingRef.current;
+        if (every !== undefined) {
+          // A background refresh failed (server restarting, network blip): keep what is shown.
+          timer = setTimeout(() => setGeneration((g) => g + 1), every);
+          return;
+        }
         setState({ status: 'error', error });
       },
     );
