@@ -81,7 +81,8 @@ async function main(): Promise<void> {
       await page.goto(`/repositories/${REPO}/tags`);
       await page.locator('table.tags-table tbody tr').nth(Math.min(tagCount, 100) - 1).waitFor();
       const t1 = Date.now();
-      await page.waitForFunction('document.querySelectorAll("table.tags-table code[data-digest^=\\"sha256:\\"]").length >= Math.min(' + tagCount + ', 100)');
+      // A locator, not waitForFunction: the page's CSP forbids the string evaluation that would need.
+      await page.locator('table.tags-table code[data-digest^="sha256:"]').nth(Math.min(tagCount, 100) - 1).waitFor();
       const t2 = Date.now();
       const total = await page.locator('.toolbar .muted').textContent();
       if (run === 0) {
