@@ -96,6 +96,8 @@ export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
     app.get<{ Params: Static<typeof RepoParams> }>('/repositories/:ns/:name/tags', { schema: { params: RepoParams } }, async (request) => {
       const repository = repositoryFromParams(request.params);
       await requireRepositoryAccess(deps.access, request, repository, 'pull');
+      const known = await deps.db.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
+      if (!known) throw new NotFoundError(`repository ${repository}`);
       const tags = await deps.db
         .selectFrom('tags')
         .select(['name', 'manifest_digest', 'updated_at'])
