@@ -10,6 +10,6 @@ import type { AppContext } from './app-context.js';
 export function apiRoutesFor(ctx: AppContext): FastifyPluginAsync[] {
   return [
     settingsRoutes({ access: ctx.access, settings: ctx.settings }),
-    analysisRoutes({ access: ctx.access, db: ctx.db, sboms: ctx.analysis.sboms, queue: ctx.analysis.queue, source: blobStoreSource(ctx.blobs) }),
+    analysisRoutes({ access: ctx.access, db: ctx.db, sboms: ctx.analysis.sboms, queue: ctx.analysis.queue, source: blobStoreSource(ctx.blobs), ...(ctx.config.publicUrl !== undefined ? { publicUrl: ctx.config.publicUrl } : {}) }),
   ];
 }

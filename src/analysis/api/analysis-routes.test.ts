@@ -92,6 +92,14 @@ describe('analysis routes', () => {
     expect(leftPad?.version).toBe('1.3.0');
     expect(leftPad?.locations[0]).toMatchObject({ layerIndex: 1, layerDigest: image.layers[1]?.digest, createdBy: 'COPY node_modules /app/node_modules' });
     expect((await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).map((h) => h.rootDigest)).toEqual([image.manifest.digest]);
+
+    const cdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=cyclonedx' });
+    expect(cdx.statusCode).toBe(200);
+    expect(cdx.headers['content-type']).toContain('application/vnd.cyclonedx+json');
+    expect(cdx.json<{ bomFormat: string; components: { name: string }[] }>().components.map((c) => c.name)).toContain('left-pad');
+    const spdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=spdx' });
+    expect(spdx.statusCode).toBe(200);
+    expect(spdx.json<{ spdxVersion: string; packages: { name: string }[] }>().packages.map((p) => p.name)).toContain('left-pad');
   });
 
   it('enqueues on push to an analyzed repository, deduplicated by digest', async () => {

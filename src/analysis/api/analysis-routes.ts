@@ -45,6 +45,8 @@ export interface AnalysisRoutesDeps {
   readonly source: BlobSource;
   /** Absent until the matcher exists: summaries are then all zeros and evaluatedAt is null. */
   readonly vulnerabilities?: VulnerabilitySummaryProvider;
+  /** External base URL; its host names this registry in purls and SPDX namespaces (else the request's Host). */
+  readonly publicUrl?: string;
 }
 
 const RepoParams = Type.Object({ ns: Type.String(), name: Type.String() });
@@ -155,7 +157,8 @@ export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
         }
         const sbom = await deps.sboms.load(chosen.manifestDigest, chosen.platform);
         if (!sbom) throw new NotFoundError(`SBOM of ${repository}:${request.params.tag}`);
-        const doc = renderSbom({ ...sbom, image: { ...sbom.image, repository, tag: request.params.tag } }, format);
+        const registry = deps.publicUrl !== undefined ? new URL(deps.publicUrl).host : request.host;
+        const doc = renderSbom({ ...sbom, image: { ...sbom.image, repository, tag: request.params.tag } }, format, { registry });
         return reply.type(CONTENT_TYPES[format]).send(doc);
       },
     );
