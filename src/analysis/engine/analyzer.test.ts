@@ -88,6 +88,22 @@ describe('analyzeImage', () => {
     expect(second.sbom.packages).toEqual(first.sbom.packages);
   });
 
+  it('reads a base layer shared by two images only once', async () => {
+    const base = await buildLayer({ 'var/lib/test/list': 'base 1.0\n' });
+    const a = buildImage({ layers: [base, await buildLayer({ 'a.txt': 'a' })] });
+    const b = buildImage({ layers: [base, await buildLayer({ 'b.txt': 'b' })] });
+    const cache = new FsLayerCache(join(dir, 'cache'), 1024 ** 3);
+    const set = testSet();
+    const run = async (img: BuiltImage, name: string) => {
+      const src = ociLayoutSource(await layout(img, name));
+      return analyzeImage(await inputFromSource(src, { digest: img.manifest.digest, platform: undefined, supported: true }), { set, cache });
+    };
+    expect((await run(a, 'a')).cachedLayers).toBe(0);
+    const second = await run(b, 'b');
+    expect(second.cachedLayers).toBe(1);
+    expect(second.sbom.packages.find((p) => p.name === 'base')?.locations[0]?.layerDigest).toBe(b.layers[0]?.digest);
+  });
+
   it('fails with a clear reason when the uncompressed size limit is exceeded', async () => {
     const image = buildImage({ layers: [await buildLayer({ 'big.bin': new Uint8Array(2 * 1024 * 1024) })] });
     const src = ociLayoutSource(await layout(image));

@@ -108,10 +108,12 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
   const counter: LayerCounter = { bytes: 0, entries: 0 };
   const extracts: ExtractedLayer[] = [];
   let cachedLayers = 0;
+  // The per-file cap shapes the extract too, so it is part of the cache key.
+  const cacheKey = `${opts.set.version}:${limits.maxFileBytes}`;
   try {
     for (const layer of input.layers) {
       if (signal.aborted) throw new AnalysisFailure(budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted');
-      const hit = await cache.get(layer.digest, opts.set.version, { spillDir, inMemoryBytes: IN_MEMORY_BYTES });
+      const hit = await cache.get(layer.digest, cacheKey, { spillDir, inMemoryBytes: IN_MEMORY_BYTES });
       if (hit) {
         cachedLayers++;
         extracts.push(hit);
@@ -133,7 +135,7 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
         throw new AnalysisFailure(`layer ${layer.index} (${layer.digest}): ${why}`, { cause: err });
       }
       extracts.push(extracted);
-      await cache.put(layer.digest, opts.set.version, extracted).catch((err: unknown) => log.warn({ err }, 'layer cache write failed'));
+      await cache.put(layer.digest, cacheKey, extracted).catch((err: unknown) => log.warn({ err }, 'layer cache write failed'));
     }
     const fs = assembleImageFs(extracts);
     const { distro, packages, issues } = await catalogImage(fs, extracts, input, opts.set, signal, log, () =>
