@@ -113,6 +113,15 @@ describe('analysis routes', () => {
     expect(jobs[0]?.key).toBe(image.manifest.digest);
   });
 
+  it('re-catalogs images analyzed by an older cataloger set', async () => {
+    await t.ctx.analysis.sboms.setStatus({ manifestDigest: 'sha256:' + 'c'.repeat(64), rootDigest: 'sha256:' + 'c'.repeat(64), platform: 'linux/amd64' }, 'done', { catalogerSet: 'old-set' });
+    expect(await t.ctx.analysis.service.requeueStale()).toBe(1);
+    const [job] = await t.ctx.analysis.queue.list({ kind: 'analyze-image' });
+    expect(job).toMatchObject({ key: 'sha256:' + 'c'.repeat(64), status: 'queued' });
+    expect(await t.ctx.analysis.service.requeueStale()).toBe(1); // deduplicated: still one job
+    expect(await t.ctx.analysis.queue.list({ kind: 'analyze-image' })).toHaveLength(1);
+  });
+
   it('answers 404 for unknown tags and 400 for unknown formats', async () => {
     const image = await npmImage();
     await push('acme/x', 'v1', image);

@@ -78,6 +78,10 @@ export function createAnalysisModule(parts: {
         graceMs: 10_000,
       });
       runner.start();
+      void service.requeueStale().then(
+        (n) => n > 0 && runner?.wake(),
+        (err: unknown) => parts.log.error({ err }, 'could not re-queue stale analyses'),
+      );
       return runner;
     },
   };

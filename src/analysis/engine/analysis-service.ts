@@ -70,6 +70,17 @@ export class AnalysisService {
     this.deps.onEnqueued?.();
   }
 
+  /**
+   * After an upgrade that changed a cataloger (or OS detection), images analyzed by the old set are
+   * re-cataloged at low priority, behind fresh pushes. Returns how many were enqueued.
+   */
+  async requeueStale(): Promise<number> {
+    const roots = await this.deps.store.staleRoots(this.deps.set.version);
+    for (const digest of roots) await this.deps.queue.enqueue(ANALYZE_JOB, { repository: '', digest }, { key: digest, priority: 10 });
+    if (roots.length > 0) this.deps.log.info({ images: roots.length }, 're-cataloging images analyzed by an older cataloger set');
+    return roots.length;
+  }
+
   /** none → basic/advanced analyzes every tagged image of the repository. */
   async onLevelChanged(c: AnalysisLevelChange): Promise<void> {
     if (c.from !== 'none' || c.to === 'none') return;

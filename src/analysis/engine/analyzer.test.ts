@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listPlatforms, ociLayoutSource } from '../../image/image-reader.js';
 import type { Package } from '../../model/package.js';
@@ -111,6 +112,15 @@ describe('analyzeImage', () => {
     const err = await analyzeImage(input, { set: testSet(), limits: { ...defaultAnalysisLimits, maxTotalBytes: 1024 * 1024 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AnalysisFailure);
     expect((err as AnalysisFailure).reason).toMatch(/layer 0 .*total-bytes/);
+  });
+
+  it('fails with a time-budget reason when a layer stalls', async () => {
+    const stalled = new PassThrough();
+    stalled.write(Buffer.alloc(512)); // some bytes, then nothing more ever arrives
+    const input = { manifestDigest: 'sha256:' + 'a'.repeat(64), env: {}, layers: [{ index: 0, digest: 'sha256:' + 'b'.repeat(64) }], openLayer: () => Promise.resolve(stalled) };
+    const err = await analyzeImage(input, { set: testSet(), limits: { ...defaultAnalysisLimits, timeBudgetMs: 100 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AnalysisFailure);
+    expect((err as AnalysisFailure).reason).toMatch(/time-budget: exceeded 100 ms/);
   });
 
   it('lists index platforms linux/amd64 first and flags non-Linux ones unsupported', async () => {

@@ -283,6 +283,18 @@ export class SbomStore {
     };
   }
 
+  /** Pushed digests with an analysis made by another cataloger set (re-cataloged in the background). */
+  async staleRoots(catalogerSet: string, limit = 10_000): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('analyses')
+      .select('root_digest')
+      .where('cataloger_set', '<>', catalogerSet)
+      .groupBy('root_digest')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.root_digest);
+  }
+
   /** Which analyzed images contain package `name` of `ecosystem` (indexed on packages(ecosystem, name)). */
   async imagesWithPackage(ecosystem: string, name: string): Promise<ImageWithPackage[]> {
     const rows = await this.db
