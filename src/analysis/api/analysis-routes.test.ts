@@ -105,6 +105,9 @@ describe('analysis routes', () => {
   it('enqueues on push to an analyzed repository, deduplicated by digest', async () => {
     await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/api/settings', payload: { analysis: 'advanced' } });
     const image = await npmImage();
+    await push('acme/api', image.manifest.digest, image); // by digest: no job (analyzed via its tags)
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.ctx.analysis.queue.list({ kind: 'analyze-image' })).toHaveLength(0);
     await push('acme/api', 'a', image);
     await push('acme/api', 'b', image);
     await new Promise((r) => setTimeout(r, 20)); // the push listener runs after the response

@@ -53,8 +53,11 @@ export class AnalysisService {
   /** Subscribes the push and settings triggers. */
   attach(events: RegistryEvents): void {
     events.on('manifestPushed', async (e) => {
+      // Untagged pushes are mostly an index's children (pushed by digest first); they are analyzed
+      // through the tagged index, so one job covers every platform and rows keep the index as root.
+      if (e.tag === undefined) return;
       if ((await this.deps.settings.get(e.repo)).analysis === 'none') return;
-      await this.enqueue({ repository: e.repo, digest: e.digest, ...(e.tag !== undefined ? { tag: e.tag } : {}) });
+      await this.enqueue({ repository: e.repo, digest: e.digest, tag: e.tag });
     });
     this.deps.settings.onAnalysisChanged((c) => this.onLevelChanged(c));
   }
