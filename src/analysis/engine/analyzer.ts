@@ -227,10 +227,13 @@ async function introducingLayers(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const evidence = new Set(found.flatMap((p) => p.locations.map((l) => l.path)));
-  const writers = new Set<number>();
+  // Only evidence files rewritten by several layers hide where a package came from.
+  const writersOf = new Map<string, number[]>();
   extracts.forEach((e, i) => {
-    for (const f of e.files) if (evidence.has(f.path)) writers.add(i);
+    for (const f of e.files) if (evidence.has(f.path)) writersOf.set(f.path, [...(writersOf.get(f.path) ?? []), i]);
   });
+  const writers = new Set<number>();
+  for (const layers of writersOf.values()) if (layers.length > 1) for (const i of layers) writers.add(i);
   const sorted = [...writers].sort((a, b) => b - a);
   if (sorted.length < 2) return out;
   // Walk down from the second-highest writer: a package present in the view after layer k was there by k.
