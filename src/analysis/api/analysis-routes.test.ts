@@ -92,6 +92,11 @@ describe('analysis routes', () => {
     expect(leftPad?.version).toBe('1.3.0');
     expect(leftPad?.locations[0]).toMatchObject({ layerIndex: 1, layerDigest: image.layers[1]?.digest, createdBy: 'COPY node_modules /app/node_modules' });
     expect((await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).map((h) => h.rootDigest)).toEqual([image.manifest.digest]);
+    // Kept while another repository holds the same manifest, removed once the last one is deleted.
+    await push('acme/copy', 'c1', image);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v2/acme/copy/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).toHaveLength(1);
 
     const cdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=cyclonedx' });
     expect(cdx.statusCode).toBe(200);
@@ -100,6 +105,10 @@ describe('analysis routes', () => {
     const spdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=spdx' });
     expect(spdx.statusCode).toBe(200);
     expect(spdx.json<{ spdxVersion: string; packages: { name: string }[] }>().packages.map((p) => p.name)).toContain('left-pad');
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/v2/acme/web/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
+    for (let i = 0; i < 50 && (await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).toEqual([]);
   });
 
   it('enqueues on push to an analyzed repository, deduplicated by digest', async () => {

@@ -38,6 +38,8 @@ export interface AnalysisServiceDeps {
   readonly cache: LayerCache;
   readonly log: Logger;
   readonly workDir?: string;
+  /** Whether any repository still holds a manifest with this digest (analyses are kept while one does). */
+  readonly isManifestStored: (digest: string) => Promise<boolean>;
   /** Called after an in-process enqueue so a local runner starts at once. */
   readonly onEnqueued?: () => void;
 }
@@ -60,6 +62,12 @@ export class AnalysisService {
       await this.enqueue({ repository: e.repo, digest: e.digest, tag: e.tag });
     });
     this.deps.settings.onAnalysisChanged((c) => this.onLevelChanged(c));
+    // Deleted images must drop out of "which images contain package X" (re-evaluation reads it).
+    events.on('manifestDeleted', async (e) => {
+      if (await this.deps.isManifestStored(e.digest)) return;
+      const removed = await this.deps.store.deleteRoot(e.digest);
+      if (removed > 0) this.deps.log.info({ digest: e.digest, analyses: removed }, 'analyses of a deleted image removed');
+    });
   }
 
   async enqueue(payload: AnalyzeJobPayload, opts: { force?: boolean } = {}): Promise<void> {
