@@ -18,6 +18,7 @@ export function apiRoutesFor(ctx: AppContext): FastifyPluginAsync[] {
       queue: ctx.analysis.queue,
       source: blobStoreSource(ctx.blobs),
       vulnerabilities: ctx.evaluator,
+      ...(ctx.config.publicUrl !== undefined ? { publicUrl: ctx.config.publicUrl } : {}),
     }),
     evaluationRoutes({ access: ctx.access, db: ctx.db, sboms: ctx.analysis.sboms, queue: ctx.analysis.queue, vulndb: ctx.vulndb, evaluator: ctx.evaluator }),
   ];

@@ -46,6 +46,8 @@ export interface AnalysisRoutesDeps {
   readonly source: BlobSource;
   /** Absent until the matcher exists: summaries are then all zeros and evaluatedAt is null. */
   readonly vulnerabilities?: VulnerabilitySummaryProvider;
+  /** External base URL; its host names this registry in purls and SPDX namespaces (else the request's Host). */
+  readonly publicUrl?: string;
 }
 
 const RepoParams = Type.Object({ ns: Type.String(), name: Type.String() });
@@ -132,7 +134,8 @@ export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
         const format = request.query.format ?? 'json';
         if (!isSbomFormat(format)) throw new ValidationError(`format must be one of ${SBOM_FORMATS.join(', ')}`);
         const { sbom } = await resolveAnalyzedImage(deps, repository, request.params.tag, request.query.platform);
-        const doc = renderSbom(sbom, format);
+        const registry = deps.publicUrl !== undefined ? new URL(deps.publicUrl).host : request.host;
+        const doc = renderSbom(sbom, format, { registry });
         return reply.type(CONTENT_TYPES[format]).send(doc);
       },
     );
