@@ -10,6 +10,9 @@ import { debianSource } from '../sources/debian-source.js';
 import { osvSource } from '../sources/osv-source.js';
 import { memoryDb } from '../test-helpers.js';
 import { VulnDb } from '../vulndb-store.js';
+import type { Digest } from '../../core/digest.js';
+import type { ImageSbom } from '../../model/sbom.js';
+import { createVulnService } from '../index.js';
 import { VulnMatcher } from './matcher.js';
 
 const pkg = (type: PackageType, name: string, version: string, extra: Partial<Package> = {}): Package => ({
@@ -73,6 +76,23 @@ describe.skipIf(!hasShared('data', 'osv') || !hasShared('data', 'debian-security
     expect(found.find((f) => f.fixedVersion !== undefined)?.fixedVersion).toBeUndefined();
     // Resolved with fixed_version "0": the package was never affected in bookworm.
     expect(found.find((f) => f.id === 'CVE-2014-1424')).toBeUndefined();
+  });
+
+  it('finds an SBOM\'s vulnerabilities through createVulnService, matching distro packages in the SBOM\'s release', async () => {
+    const svc = createVulnService(db);
+    const osvdev = JSON.parse(await readFile(sharedPath('data', 'debian-security-tracker', 'osvdev-sample-tracker.json'), 'utf8')) as Record<string, Record<string, { releases: Record<string, { repositories: Record<string, string> }> }>>;
+    const installed = osvdev.apparmor?.['CVE-2016-1585']?.releases.bookworm?.repositories.bookworm ?? '';
+    const sbom: ImageSbom = {
+      image: { digest: `sha256:${'0'.repeat(64)}` as Digest, layers: [] },
+      distro: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' },
+      packages: [pkg('deb', 'apparmor', installed), pkg('golang', 'github.com/aws/aws-sdk-go', 'v1.44.0')],
+      analyzedAt: new Date().toISOString(),
+      tool: { name: 'test', version: '0' },
+    };
+    const ids = (await svc.findingsFor(sbom)).map((f) => f.id);
+    expect(ids).toContain('CVE-2016-1585');
+    expect(ids).toContain('CVE-2020-8911');
+    expect((await svc.getVulnerability('GHSA-f5pg-7wfw-84q9'))?.id).toBe('CVE-2020-8911');
   });
 
   it('never matches withdrawn records', async () => {

@@ -19,6 +19,16 @@ describe.skipIf(!hasShared('data', 'osv'))('OSV source on the shared data', () =
     expect(records.length).toBe(await countJson(dir));
   });
 
+  it('reads every other shared OSV folder (GHSA, Ubuntu, AlmaLinux, Rocky, Debian) without issues', async () => {
+    const { readdir: rd } = await import('node:fs/promises');
+    const others = (await rd(sharedPath('data', 'osv'))).filter((d) => !['Go', 'PyPI', 'crates.io'].includes(d));
+    for (const eco of others) {
+      const { records, issues } = await collect(osvSource, sharedPath('data', 'osv', eco));
+      expect(issues, eco).toEqual([]);
+      expect(records.length, eco).toBe(await countJson(sharedPath('data', 'osv', eco)));
+    }
+  });
+
   it('normalizes a Go record as published', async () => {
     const raw = JSON.parse(await readFile(sharedPath('data', 'osv', 'Go', 'GO-2022-0646.json'), 'utf8')) as { aliases: string[]; affected: { package: { name: string } }[] };
     const adv = parseOsvRecord(raw);
