@@ -5,9 +5,11 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { errorMessage, jsonBytesTooDeep, LIMITS, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
 import { parseOsvRecord } from './osv-record.js';
+import { BlockReader } from './zip-reader.js';
 
 /** The osv.dev export bucket; `<ecosystem>/all.zip` below it. */
 export const OSV_BUCKET = 'https://osv-vulnerabilities.storage.googleapis.com';
@@ -105,7 +107,14 @@ async function isZip(path: string): Promise<boolean> {
 
 /** Streams the JSON entries of an OSV zip. Rejects when the archive itself is corrupt. */
 export async function* readOsvZip(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+  const fh = await open(path, 'r');
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await yauzl.fromRandomAccessReaderPromise(new BlockReader(fh, (await fh.stat()).size), (await fh.stat()).size, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
   try {
     let count = 0;
     for await (const entry of zip.eachEntry()) {
@@ -117,9 +126,19 @@ export async function* readOsvZip(path: string, opts: ReadOptions): AsyncGenerat
         opts.issues({ where, message: 'entry too large; skipped' });
         continue;
       }
-      // A broken entry (bad CRC, truncated data) means the archive is corrupt: reject the whole import.
-      const stream = await zip.openReadStreamPromise(entry);
-      yield* parseBuffer(where, await readLimited(stream, LIMITS.maxRecordBytes), opts);
+      // Raw bytes, inflated synchronously here: small records make the thread-pool hop of async
+      // inflate the bottleneck. yauzl does not check CRCs, so we do; a mismatch means a corrupt archive.
+      const raw = await readLimited(await zip.openReadStreamPromise(entry, { decompress: false }), LIMITS.maxRecordBytes);
+      if (raw === undefined) throw new Error(`${where}: compressed entry larger than declared`);
+      let data: Buffer;
+      if (entry.compressionMethod === 0) data = raw;
+      else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: LIMITS.maxRecordBytes });
+      else {
+        opts.issues({ where, message: `unsupported compression method ${entry.compressionMethod}` });
+        continue;
+      }
+      if (data.length !== entry.uncompressedSize || crc32(data) !== entry.crc32) throw new Error(`${where}: corrupt zip entry (size or CRC mismatch)`);
+      yield* parseBuffer(where, data, opts);
     }
   } finally {
     zip.close();
