@@ -150,3 +150,21 @@ describe.skipIf(!hasShared('data', 'osv') || !hasShared('data', 'debian-security
     expect(warmMs).toBeLessThan(1000);
   });
 });
+
+describe.skipIf(!hasShared('data', 'osv', 'Ubuntu'))('VulnMatcher on Ubuntu OSV records', () => {
+  it('matches "Ubuntu:22.04" packages against records published for "Ubuntu:22.04:LTS"', async () => {
+    const db = await memoryDb();
+    try {
+      const store = new VulnDb(db);
+      await store.import('osv', osvSource.read(sharedPath('data', 'osv', 'Ubuntu'), { issues: () => undefined }));
+      const dir = sharedPath('data', 'osv', 'Ubuntu');
+      const recs = await Promise.all((await readdir(dir)).map(async (f) => JSON.parse(await readFile(`${dir}/${f}`, 'utf8')) as OsvFile));
+      const hit = recs.flatMap((r) => (r.affected ?? []).filter((a) => a.package.ecosystem === 'Ubuntu:22.04:LTS' && a.ranges?.[0]?.events.some((e) => e.fixed !== undefined)).map((a) => ({ r, a })))[0];
+      if (!hit) throw new Error('no Ubuntu 22.04 record with a fix in the data');
+      const found = await new VulnMatcher(store).match([pkg('deb', hit.a.package.name, '0.0.1-0ubuntu1', { source: { name: hit.a.package.name } })], { id: 'ubuntu', versionId: '22.04', ecosystem: 'Ubuntu:22.04' });
+      expect(found.map((f) => f.sourceId)).toContain(hit.r.id);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

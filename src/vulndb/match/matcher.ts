@@ -10,7 +10,7 @@ import { compare as versionCompare, schemeForEcosystem } from '../../versions/in
 import type { Package } from '../../model/package.js';
 import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss } from '../advisory.js';
 import { bestCvss } from '../cvss.js';
-import { ecosystemForType, isDistroType, normalizePackageName } from '../names.js';
+import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageName } from '../names.js';
 import type { AffectedRow, VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
 import { evaluate, type Compare } from './osv-ranges.js';
@@ -41,8 +41,9 @@ interface Lookup {
 /** Where and under which name a package is looked up; undefined when it has no ecosystem. */
 export function lookupKey(pkg: Package, distro: Distro | undefined): Lookup | undefined {
   if (isDistroType(pkg.type)) {
-    const ecosystem = pkg.ecosystem ?? distro?.ecosystem;
-    if (ecosystem === undefined) return undefined;
+    const release = pkg.ecosystem ?? distro?.ecosystem;
+    if (release === undefined) return undefined;
+    const ecosystem = normalizeEcosystem(release);
     // Distro advisories are about source packages and their (source) versions.
     return { ecosystem, name: pkg.source?.name ?? pkg.name, version: pkg.source?.version ?? pkg.version, distro: true, pkg };
   }
