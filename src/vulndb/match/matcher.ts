@@ -62,7 +62,14 @@ interface MatchCache {
   readonly rows: Map<string, AffectedRow[]>;
   readonly canonical: Map<string, string>;
   readonly info: Map<string, VulnInfo>;
+  /** Rows of a key grouped by canonical vulnerability id, with parsed ranges and a compare memo. */
+  readonly grouped: Map<string, Map<string, AffectedRow[]>>;
+  readonly ctx: EvalContext;
   size: number;
+}
+
+function emptyCache(revision: number): MatchCache {
+  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
 }
 
 interface EvalContext {
@@ -86,7 +93,7 @@ export class VulnMatcher {
     private readonly deps: MatcherDeps = defaultMatcherDeps,
   ) {}
 
-  private cache: MatchCache = { revision: -1, rows: new Map(), canonical: new Map(), info: new Map(), size: 0 };
+  private cache: MatchCache = emptyCache(-1);
 
   /**
    * Database answers are cached per revision (one cheap revision query per call), so re-evaluating
@@ -95,7 +102,7 @@ export class VulnMatcher {
   private async cached(keys: readonly string[], lookups: readonly Lookup[]): Promise<MatchCache> {
     const revision = await this.db.revision();
     if (revision !== this.cache.revision || this.cache.size > MAX_CACHE_ENTRIES) {
-      this.cache = { revision, rows: new Map(), canonical: new Map(), info: new Map(), size: 0 };
+      this.cache = emptyCache(revision);
     }
     const c = this.cache;
     const missing = lookups.filter((l, i) => !c.rows.has(keys[i] as string));
@@ -117,7 +124,8 @@ export class VulnMatcher {
     const byKey = cache.rows;
     const canonical = cache.canonical;
     const pending: { lookup: Lookup; vuln: string; row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string }[] = [];
-    const ctx: EvalContext = { parsed: new Map(), compare: new Map() };
+    const ctx = cache.ctx;
+    for (const memo of ctx.compare.values()) if (memo.size > MAX_CACHE_ENTRIES) memo.clear();
     // Identical (ecosystem, name, version) packages (the same library in several places) are evaluated once.
     const evaluated = new Map<string, { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[]>();
     for (const lookup of lookups) {
@@ -131,12 +139,17 @@ export class VulnMatcher {
       }
       const results: { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[] = [];
       evaluated.set(memoKey, results);
-      const byVuln = new Map<string, AffectedRow[]>();
-      for (const r of candidates) {
-        const id = canonical.get(r.vulnId) ?? r.vulnId;
-        const l = byVuln.get(id);
-        if (l) l.push(r);
-        else byVuln.set(id, [r]);
+      const groupKey = keyOf(lookup.ecosystem, lookup.name);
+      let byVuln = cache.grouped.get(groupKey);
+      if (!byVuln) {
+        byVuln = new Map<string, AffectedRow[]>();
+        for (const r of candidates) {
+          const id = canonical.get(r.vulnId) ?? r.vulnId;
+          const l = byVuln.get(id);
+          if (l) l.push(r);
+          else byVuln.set(id, [r]);
+        }
+        cache.grouped.set(groupKey, byVuln);
       }
       for (const [vuln, list] of byVuln) {
         const m = this.evaluateVuln(lookup, list, ctx);
