@@ -163,6 +163,9 @@ describe.skipIf(!hasShared('data', 'osv', 'Ubuntu'))('VulnMatcher on Ubuntu OSV 
       if (!hit) throw new Error('no Ubuntu 22.04 record with a fix in the data');
       const found = await new VulnMatcher(store).match([pkg('deb', hit.a.package.name, '0.0.1-0ubuntu1', { source: { name: hit.a.package.name } })], { id: 'ubuntu', versionId: '22.04', ecosystem: 'Ubuntu:22.04' });
       expect(found.map((f) => f.sourceId)).toContain(hit.r.id);
+      // UBUNTU-CVE-… records name their CVE in `upstream`; the finding is reported under the CVE.
+      const f = found.find((x) => x.sourceId === hit.r.id);
+      if (hit.r.id.startsWith('UBUNTU-CVE-')) expect(f?.id).toBe(hit.r.id.replace(/^UBUNTU-/, ''));
     } finally {
       await db.destroy();
     }

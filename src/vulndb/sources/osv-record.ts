@@ -88,9 +88,22 @@ export function parseOsvRecord(obj: unknown): Advisory | string {
       if (url !== undefined && isRecord(r)) references.push({ type: str(r.type, 64) ?? 'WEB', url });
     }
   }
+  const aliases = strings(obj.aliases).filter((a) => a !== id);
+  // Distro records about exactly one upstream CVE (UBUNTU-CVE-…, a single-CVE ALSA/RLSA) name it in
+  // `upstream` or `related` rather than `aliases`; they describe that one vulnerability, so join it.
+  // Records covering several CVEs stay separate: an alias maps to exactly one vulnerability.
+  if (aliases.length === 0) {
+    for (const field of [obj.upstream, obj.related]) {
+      const ids = strings(field);
+      if (ids.length === 1 && ids[0]?.startsWith('CVE-') === true) {
+        aliases.push(ids[0]);
+        break;
+      }
+    }
+  }
   const advisory: Advisory = {
     id,
-    aliases: strings(obj.aliases).filter((a) => a !== id),
+    aliases,
     references,
     affected,
   };
