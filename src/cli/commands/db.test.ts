@@ -37,7 +37,7 @@ describe.skipIf(!hasShared('data', 'osv'))('crowsnest db', () => {
     const s = JSON.parse(status.out) as { revision: number; sources: { source: string; advisories: number }[] };
     expect(s.revision).toBe(2);
     expect(s.sources.map((x) => x.source)).toEqual(['debian', 'osv']);
-    expect((await run(['db', 'status', '--data', data])).out).toMatch(/^revision 2, updated /);
+    expect((await run(['db', 'status', '--data', data])).out).toMatch(/^version 2 \(revision\), updated /);
   });
 
   it('rejects unknown sources and missing paths with exit 2', async () => {
