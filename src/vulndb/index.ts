@@ -1,12 +1,13 @@
 /**
  * What the rest of Crowsnest uses of the vulnerability database: `createVulnService(db)` gives the
- * matcher (`findingsFor(imageSbom)`), lookups by any id (`getVulnerability`), the revision and status
+ * matcher (`findingsFor(imageSbom)`), lookups by any id (`describeVulnerability`, `getVulnerability`), the revision and status
  * (for "db: {version, updatedAt}" in reports) and imports/updates. One instance per process so the
  * matcher's per-revision cache is shared.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { ImageSbom } from '../model/sbom.js';
+import { describeVulnerability, type VulnerabilityView } from './describe.js';
 import { feedsFromEnv, type Feed } from './feeds.js';
 import type { Finding } from './match/finding.js';
 import { VulnMatcher } from './match/matcher.js';
@@ -17,7 +18,7 @@ export type { Advisory, Affected, AffectedRange, AffectedStatus, Cvss, CveMetric
 export type { Finding, FindingStatus } from './match/finding.js';
 export { SEVERITY_ORDER } from './match/finding.js';
 export type { DbStatus, ImportResult, SourceStatus } from './vulndb-store.js';
-export type { Feed, FeedOutcome };
+export type { Feed, FeedOutcome, VulnerabilityView };
 export { VulnDb, VulnMatcher };
 
 export interface VulnService {
@@ -27,6 +28,8 @@ export interface VulnService {
   findingsFor(sbom: ImageSbom): Promise<Finding[]>;
   /** The vulnerability by any of its ids (CVE, GHSA, GO-, PYSEC-, DSA …): every source's record, aliases and CVE metrics. */
   getVulnerability(idOrAlias: string): ReturnType<VulnDb['getVulnerability']>;
+  /** The merged CONTRACT.md view (`GET /api/v1/vulnerabilities/{id}` without `images`), by any id. */
+  describeVulnerability(idOrAlias: string): Promise<VulnerabilityView | undefined>;
   /** Monotonic; changes whenever an import changed data (part of a findings cache key). */
   revision(): Promise<number>;
   status(): Promise<DbStatus>;
@@ -42,6 +45,7 @@ export function createVulnService(db: Kysely<Database>): VulnService {
     matcher,
     findingsFor: (sbom) => matcher.match(sbom.packages, sbom.distro),
     getVulnerability: (id) => store.getVulnerability(id),
+    describeVulnerability: (id) => describeVulnerability(store, id),
     revision: () => store.revision(),
     status: () => store.status(),
     update: (feeds, opts) => updateFeeds(store, feeds ?? feedsFromEnv(), opts),
