@@ -16,6 +16,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/cli/**', 'scripts/**', 'bench/**', 'bin/**', 'test/**', '**/*.test.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -7,6 +7,7 @@ import type { Config, StorageConfig } from '../config/config.js';
 import { redactUrl } from '../config/config.js';
 import type { Kysely } from 'kysely';
 import { openAccessPolicy, type AccessPolicy } from '../access/access-policy.js';
+import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -35,6 +36,8 @@ export interface AppContext {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly metrics: ServerMetrics;
+  /** Analysis jobs, SBOM store and the push/settings triggers. */
+  readonly analysis: AnalysisModule;
   close(): Promise<void>;
 }
 
@@ -139,6 +142,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     deleteEnabled: config.registry.deleteEnabled,
     maxManifestBytes: config.registry.maxManifestBytes,
   });
+  const settings = new RepositorySettingsStore(database);
+  const analysis = createAnalysisModule({ config, db: database, blobs, metadata, settings, events, log });
   return {
     config,
     log,
@@ -146,7 +151,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     db: database,
     metadata,
     access: overrides.access ?? openAccessPolicy,
-    settings: new RepositorySettingsStore(database),
+    settings,
+    analysis,
     events,
     uploads,
     manifests,

@@ -43,6 +43,16 @@ export interface Config {
     /** Blobs and untagged manifests younger than this are never collected (protects in-flight pushes). */
     readonly graceSeconds: number;
   };
+  readonly analysis: {
+    /** Uncompressed bytes over all layers of one image; larger images end in status failed. */
+    readonly maxImageBytes: number;
+    /** Wall-clock budget per image. */
+    readonly timeBudgetSeconds: number;
+    /** Analysis jobs one worker process runs at once. */
+    readonly concurrency: number;
+    /** Bound of the per-layer extract cache under <data>/layer-cache. */
+    readonly layerCacheBytes: number;
+  };
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
@@ -53,7 +63,21 @@ export const DEFAULTS = {
   logLevel: 'info',
   uploadPurgeAge: '24h',
   gcGrace: '1h',
+  analysisMaxBytes: String(10 * 1024 ** 3),
+  analysisTimeout: '10m',
+  analysisConcurrency: '2',
+  layerCacheBytes: String(2 * 1024 ** 3),
 } as const;
+
+/** A positive integer (bytes, counts); `undefined` when malformed. */
+function parsePositiveInt(value: string): number | undefined {
+  const m = /^(\d+)\s*(k|m|g|ki|mi|gi)?b?$/i.exec(value.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? '').toLowerCase();
+  const factor = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+  const n = Number(m[1]) * factor;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -199,6 +223,15 @@ export function toConfig(raw: RawSettings): ConfigResult {
     problems.push(`gc-grace: "${raw.gcGrace ?? ''}" is not a duration like 1h (${envName('gcGrace')})`);
   }
 
+  const maxImageBytes = parsePositiveInt(raw.analysisMaxBytes ?? DEFAULTS.analysisMaxBytes);
+  if (maxImageBytes === undefined) problems.push(`analysis-max-bytes: "${raw.analysisMaxBytes ?? ''}" is not a size like 10g (${envName('analysisMaxBytes')})`);
+  const timeBudget = parseDuration(raw.analysisTimeout ?? DEFAULTS.analysisTimeout);
+  if (timeBudget === undefined || timeBudget <= 0) problems.push(`analysis-timeout: "${raw.analysisTimeout ?? ''}" is not a positive duration like 10m (${envName('analysisTimeout')})`);
+  const concurrency = parsePositiveInt(raw.analysisConcurrency ?? DEFAULTS.analysisConcurrency);
+  if (concurrency === undefined) problems.push(`analysis-concurrency: "${raw.analysisConcurrency ?? ''}" is not a positive integer (${envName('analysisConcurrency')})`);
+  const layerCacheBytes = parsePositiveInt(raw.layerCacheBytes ?? DEFAULTS.layerCacheBytes);
+  if (layerCacheBytes === undefined) problems.push(`layer-cache-bytes: "${raw.layerCacheBytes ?? ''}" is not a size like 2g (${envName('layerCacheBytes')})`);
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -211,6 +244,12 @@ export function toConfig(raw: RawSettings): ConfigResult {
       logLevel,
       registry: { deleteEnabled, uploadPurgeAgeSeconds: purge ?? 86400, maxManifestBytes: MAX_MANIFEST_BYTES },
       gc: { graceSeconds: grace ?? 3600 },
+      analysis: {
+        maxImageBytes: maxImageBytes ?? 10 * 1024 ** 3,
+        timeBudgetSeconds: timeBudget ?? 600,
+        concurrency: concurrency ?? 2,
+        layerCacheBytes: layerCacheBytes ?? 2 * 1024 ** 3,
+      },
     },
   };
 }

@@ -14,6 +14,10 @@ export interface RawSettings {
   deleteEnabled?: string;
   uploadPurgeAge?: string;
   gcGrace?: string;
+  analysisMaxBytes?: string;
+  analysisTimeout?: string;
+  analysisConcurrency?: string;
+  layerCacheBytes?: string;
 }
 
 const ENV_NAMES: Record<keyof RawSettings, string> = {
@@ -26,6 +30,10 @@ const ENV_NAMES: Record<keyof RawSettings, string> = {
   deleteEnabled: 'CROWSNEST_DELETE_ENABLED',
   uploadPurgeAge: 'CROWSNEST_UPLOAD_PURGE_AGE',
   gcGrace: 'CROWSNEST_GC_GRACE',
+  analysisMaxBytes: 'CROWSNEST_ANALYSIS_MAX_BYTES',
+  analysisTimeout: 'CROWSNEST_ANALYSIS_TIMEOUT',
+  analysisConcurrency: 'CROWSNEST_ANALYSIS_CONCURRENCY',
+  layerCacheBytes: 'CROWSNEST_LAYER_CACHE_BYTES',
 };
 
 /** The environment variable that feeds each raw setting (for help texts and error messages). */

@@ -112,7 +112,7 @@ function packageProperties(pkg: Package): CdxProperty[] {
  * bom-ref is the purl; when one purl occurs more than once (the same package in two places) every
  * occurrence gets a `package-id` qualifier hashed from its locations, plus a counter as last resort.
  */
-function bomRefs(packages: readonly Package[]): string[] {
+export function packageBomRefs(packages: readonly Package[]): string[] {
   const count = new Map<string, number>();
   for (const p of packages) count.set(p.purl, (count.get(p.purl) ?? 0) + 1);
   const used = new Set<string>();
@@ -170,7 +170,7 @@ export function renderCycloneDx(sbom: ImageSbom, options: SbomRenderOptions = {}
       ...(distro.ecosystem ? { properties: [{ name: `${NS}:ecosystem`, value: distro.ecosystem }] } : {}),
     });
   }
-  const refs = bomRefs(sbom.packages);
+  const refs = packageBomRefs(sbom.packages);
   sbom.packages.forEach((pkg, i) => {
     const licenses = cdxLicenses(pkg.licenses);
     components.push({

@@ -8,6 +8,7 @@ import { registryPlugin, type RegistryGuard } from '../registry/registry-plugin.
 import type { ManifestService } from '../registry/services/manifest-service.js';
 import type { UploadService } from '../registry/services/upload-service.js';
 import type { ServerMetrics } from './metrics.js';
+import { registerWebUi, uiConfigFromEnv, type WebUiOptions } from './web-ui.js';
 
 export interface ServerDeps {
   readonly uploads: UploadService;
@@ -19,6 +20,8 @@ export interface ServerDeps {
   readonly registryGuards?: readonly RegistryGuard[];
   /** /api/v1 route modules (src/app/api-routes.ts). */
   readonly apiRoutes?: readonly FastifyPluginAsync[];
+  /** Web UI assets and settings (default: dist/web, settings from CROWSNEST_* env). */
+  readonly webUi?: WebUiOptions;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -61,5 +64,6 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.registryGuards ? { guards: deps.registryGuards } : {}),
   });
   await app.register(apiPlugin, { prefix: '/api/v1', routes: deps.apiRoutes ?? [] });
+  await registerWebUi(app, deps.webUi ?? { uiConfig: uiConfigFromEnv(process.env) });
   return app;
 }

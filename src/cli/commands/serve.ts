@@ -15,7 +15,8 @@ export const serveCommand: CommandModule = (program: Command, setExit) => {
     .option('--listen <host:port>', 'address to listen on (env CROWSNEST_LISTEN, default 127.0.0.1:5000)')
     .option('--public-url <url>', 'external base URL (env CROWSNEST_PUBLIC_URL, default derived from the request)')
     .option('--no-delete', 'refuse manifest, tag and blob deletion (env CROWSNEST_DELETE_ENABLED=false)')
-    .option('--upload-purge-age <duration>', 'purge uploads idle longer than this (env CROWSNEST_UPLOAD_PURGE_AGE, default 24h)');
+    .option('--upload-purge-age <duration>', 'purge uploads idle longer than this (env CROWSNEST_UPLOAD_PURGE_AGE, default 24h)')
+    .option('--no-workers', 'serve HTTP only; run job handlers with `crowsnest worker`');
   addStoreOptions(cmd).action(async (opts: Record<string, unknown>) => {
     const config = resolveConfig(opts);
     if (!config) return setExit(EXIT_USAGE);
@@ -30,9 +31,11 @@ export const serveCommand: CommandModule = (program: Command, setExit) => {
       throw err;
     }
     const server = await startServer(ctx);
+    const workers = opts.workers === false ? undefined : ctx.analysis.startWorkers();
     const onSignal = (signal: string) => {
       ctx.log.info({ signal }, 'signal received');
-      void server.stop();
+      // Jobs finish or are released before the database closes with the server.
+      void (workers?.stop() ?? Promise.resolve()).finally(() => void server.stop());
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);

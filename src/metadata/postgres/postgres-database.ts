@@ -6,7 +6,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
-import { migrateToLatest } from '../kysely/migrations/index.js';
+import { migratedOrClosed } from '../kysely/migrations/index.js';
 import type { Database } from '../kysely/schema/index.js';
 
 const INT8_OID = 20;
@@ -28,13 +28,7 @@ export async function openPostgresDatabase(url: string, opts: PostgresOptions = 
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrateToLatest(db as unknown as Kysely<unknown>);
-  } catch (err: unknown) {
-    await db.destroy();
-    throw err;
-  }
-  return db;
+  return migratedOrClosed(db);
 }
 
 /** The registry metadata store over its own PostgreSQL pool; closing it closes the pool. */

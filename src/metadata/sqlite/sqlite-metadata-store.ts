@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
 import { KyselyMetadataStore } from '../kysely/kysely-metadata-store.js';
-import { migrateToLatest } from '../kysely/migrations/index.js';
+import { migratedOrClosed } from '../kysely/migrations/index.js';
 import type { Database } from '../kysely/schema/index.js';
 
 /** Opens (creating if needed) the SQLite database at `path` (or ":memory:") and migrates it. */
@@ -20,13 +20,7 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-  try {
-    await migrateToLatest(db as unknown as Kysely<unknown>);
-  } catch (err: unknown) {
-    await db.destroy();
-    throw err;
-  }
-  return db;
+  return migratedOrClosed(db);
 }
 
 /** The registry metadata store over its own SQLite database; closing it closes the database. */

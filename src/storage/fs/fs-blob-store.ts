@@ -9,7 +9,7 @@ import { createHash, randomUUID, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseDigest, type Digest, type DigestAlgorithm } from '../../core/digest.js';
 import {
@@ -20,6 +20,7 @@ import {
   UploadUnknownError,
 } from '../../core/errors.js';
 import type { BlobInfo, BlobStore, ByteRange, UploadSession, UploadStore } from '../blob-store.js';
+import { HashingCounter, toReadable } from '../hashing-counter.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sha512'];
@@ -28,27 +29,6 @@ function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
 }
 
-/** Counts and hashes bytes flowing through; fails with BlobTooLargeError past `maxBytes`. */
-class HashingCounter extends Transform {
-  bytes = 0;
-  constructor(
-    private readonly hash: Hash,
-    private readonly maxBytes: number,
-    private readonly onBytes?: (total: number) => void,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      cb(new BlobTooLargeError(this.maxBytes));
-      return;
-    }
-    this.hash.update(chunk);
-    this.onBytes?.(this.bytes);
-    cb(null, chunk);
-  }
-}
 
 const WRITEBACK_EVERY_BYTES = 32 * 1024 * 1024;
 /**
@@ -113,9 +93,6 @@ async function hashFile(path: string, algorithm: DigestAlgorithm): Promise<{ has
   return { hash, size };
 }
 
-function toReadable(data: Uint8Array | Readable): Readable {
-  return data instanceof Uint8Array ? Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]) : data;
-}
 
 /** Serialises operations per key inside this process (concurrent PATCHes to one upload). */
 class KeyedLock {

@@ -9,7 +9,7 @@
  * send) was hashed while it arrived and is copied without reading it again.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CopyObjectCommand,
@@ -30,6 +30,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { parseDigest, type Digest, type DigestAlgorithm } from '../../core/digest.js';
 import { BlobNotFoundError, BlobTooLargeError, DigestMismatchError, RangeInvalidError, UploadUnknownError } from '../../core/errors.js';
 import type { BlobInfo, BlobStore, ByteRange, UploadSession, UploadStore } from '../blob-store.js';
+import { HashingCounter, toReadable } from '../hashing-counter.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PART_KEY = /\/part-(\d{16})$/;
@@ -74,29 +75,7 @@ function isNotFound(err: unknown): boolean {
   return name === 'NotFound' || name === 'NoSuchKey';
 }
 
-/** Counts and hashes bytes on their way to S3, failing beyond `maxBytes`. */
-class HashingCounter extends Transform {
-  bytes = 0;
-  constructor(
-    private readonly hashes: readonly ReturnType<typeof createHash>[],
-    private readonly maxBytes: number,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      cb(new BlobTooLargeError(this.maxBytes));
-      return;
-    }
-    for (const h of this.hashes) h.update(chunk);
-    cb(null, chunk);
-  }
-}
 
-function toReadable(data: Readable | Uint8Array): Readable {
-  return data instanceof Uint8Array ? Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]) : data;
-}
 
 export class S3BlobStore implements BlobStore {
   readonly uploads: UploadStore;
@@ -178,7 +157,7 @@ export class S3BlobStore implements BlobStore {
     const algorithm: DigestAlgorithm = opts?.expected ? (parseDigest(opts.expected)?.algorithm ?? 'sha256') : 'sha256';
     const tmp = `${this.root}tmp/${randomUUID()}`;
     const hash = createHash(algorithm);
-    const counter = new HashingCounter([hash], opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
+    const counter = new HashingCounter(hash, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
     try {
       await this.streamTo(tmp, toReadable(data), counter);
       const actual = `${algorithm}:${hash.digest('hex')}` as Digest;
@@ -357,7 +336,7 @@ export class S3BlobStore implements BlobStore {
         if (offset !== size) throw new RangeInvalidError(size, `upload is at offset ${size}, chunk starts at ${offset}`);
         const key = `${this.sessionPrefix(id)}part-${String(offset).padStart(16, '0')}`;
         const sha256 = createHash('sha256');
-        const counter = new HashingCounter([sha256], opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
+        const counter = new HashingCounter(sha256, opts?.maxBytes ?? Number.MAX_SAFE_INTEGER);
         await this.streamTo(key, toReadable(chunk), counter);
         if (offset === 0) {
           // The first chunk's digest lets a single-chunk session commit without re-reading it.
@@ -410,7 +389,7 @@ export class S3BlobStore implements BlobStore {
     }
     const tmp = `${this.root}tmp/${id}-${randomUUID()}`;
     const hash = createHash(algorithm);
-    const counter = new HashingCounter([hash], Number.MAX_SAFE_INTEGER);
+    const counter = new HashingCounter(hash, Number.MAX_SAFE_INTEGER);
     try {
       await this.streamTo(tmp, Readable.from(concatenated()), counter);
       const actual = `${algorithm}:${hash.digest('hex')}` as Digest;

@@ -5,11 +5,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { registryMigration } from './0001-registry.js';
 import { repositorySettingsMigration } from './0002-repository-settings.js';
+import { analysisMigration } from './0003-analysis.js';
 import { vulndbMigration } from './0004-vulndb.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
   '0002-repository-settings': repositorySettingsMigration,
+  '0003-analysis': analysisMigration,
   '0004-vulndb': vulndbMigration,
 };
 
@@ -25,4 +27,15 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed`, { cause: error });
   }
+}
+
+/** Migrates a freshly opened database, closing it when that fails (so no pool or handle leaks). */
+export async function migratedOrClosed<DB>(db: Kysely<DB>): Promise<Kysely<DB>> {
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+  } catch (err: unknown) {
+    await db.destroy();
+    throw err;
+  }
+  return db;
 }

@@ -1,0 +1,114 @@
+/** /api/v1 tags and SBOM routes through inject(): push → enable analysis → worker → tags show done → SBOM with layers. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../app/_testkit/test-app.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
+import type { ImageSbom } from '../../model/sbom.js';
+import { buildImage, buildLayer, type BuiltBlob, type BuiltImage } from '../../../test/helpers/image-builder.js';
+
+let t: TestApp;
+let runner: JobRunner | undefined;
+beforeEach(async () => {
+  t = await createTestApp();
+});
+afterEach(async () => {
+  await runner?.stop();
+  runner = undefined;
+  await t.close();
+});
+
+async function pushBlob(repo: string, b: BuiltBlob): Promise<void> {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/v2/${repo}/blobs/uploads/?digest=${b.digest}`,
+    payload: b.bytes,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  expect(res.statusCode).toBe(201);
+}
+
+async function push(repo: string, tag: string, image: BuiltImage): Promise<void> {
+  for (const b of [image.config, ...image.layers]) await pushBlob(repo, b);
+  const res = await t.app.inject({
+    method: 'PUT',
+    url: `/v2/${repo}/manifests/${tag}`,
+    payload: image.manifest.bytes,
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  expect(res.statusCode).toBe(201);
+}
+
+async function npmImage(): Promise<BuiltImage> {
+  return buildImage({
+    layers: [
+      await buildLayer({ 'etc/os-release': 'ID=test\n' }),
+      await buildLayer({ 'app/node_modules/left-pad/package.json': JSON.stringify({ name: 'left-pad', version: '1.3.0', license: 'WTFPL' }) }),
+    ],
+    history: [{ created_by: 'ADD base /' }, { created_by: 'COPY node_modules /app/node_modules' }],
+  });
+}
+
+type TagRow = { name: string; digest: string; platforms: string[]; analysis: { status: string; summary: Record<string, number>; evaluatedAt: string | null } };
+
+async function tags(repo: string): Promise<TagRow[]> {
+  const res = await t.app.inject({ method: 'GET', url: `/api/v1/repositories/${repo}/tags` });
+  expect(res.statusCode).toBe(200);
+  return res.json<TagRow[]>();
+}
+
+describe('analysis routes', () => {
+  it('analyzes existing tags when analysis is turned on and serves the SBOM with layer attribution', async () => {
+    const image = await npmImage();
+    await push('acme/web', 'v1', image);
+    expect((await tags('acme/web'))[0]?.analysis.status).toBe('none');
+    const notAnalyzed = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom' });
+    expect(notAnalyzed.statusCode).toBe(404);
+    expect(notAnalyzed.headers['content-type']).toContain('application/problem+json');
+
+    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/web/settings', payload: { analysis: 'basic' } });
+    expect(put.statusCode).toBe(200);
+    expect((await tags('acme/web'))[0]?.analysis.status).toBe('queued');
+    const queued = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom' });
+    expect(queued.statusCode).toBe(409);
+
+    runner = t.ctx.analysis.startWorkers();
+    let rows: TagRow[] = [];
+    for (let i = 0; i < 200; i++) {
+      rows = await tags('acme/web');
+      if (rows[0]?.analysis.status === 'done' || rows[0]?.analysis.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(rows[0]).toMatchObject({
+      name: 'v1',
+      digest: image.manifest.digest,
+      platforms: ['linux/amd64'],
+      analysis: { status: 'done', summary: { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, evaluatedAt: null },
+    });
+
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=json' });
+    expect(res.statusCode).toBe(200);
+    const sbom = res.json<ImageSbom>();
+    expect(sbom.image).toMatchObject({ digest: image.manifest.digest, repository: 'acme/web', tag: 'v1' });
+    const leftPad = sbom.packages.find((p) => p.name === 'left-pad');
+    expect(leftPad?.version).toBe('1.3.0');
+    expect(leftPad?.locations[0]).toMatchObject({ layerIndex: 1, layerDigest: image.layers[1]?.digest, createdBy: 'COPY node_modules /app/node_modules' });
+    expect((await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).map((h) => h.rootDigest)).toEqual([image.manifest.digest]);
+  });
+
+  it('enqueues on push to an analyzed repository, deduplicated by digest', async () => {
+    await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/api/settings', payload: { analysis: 'advanced' } });
+    const image = await npmImage();
+    await push('acme/api', 'a', image);
+    await push('acme/api', 'b', image);
+    await new Promise((r) => setTimeout(r, 20)); // the push listener runs after the response
+    const jobs = await t.ctx.analysis.queue.list({ kind: 'analyze-image' });
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.key).toBe(image.manifest.digest);
+  });
+
+  it('answers 404 for unknown tags and 400 for unknown formats', async () => {
+    const image = await npmImage();
+    await push('acme/x', 'v1', image);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/x/tags/nope/sbom' })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/x/tags/v1/sbom?format=xml' })).statusCode).toBe(400);
+  });
+});

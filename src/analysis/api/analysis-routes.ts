@@ -1,0 +1,165 @@
+/**
+ * `GET /api/v1/repositories/{ns}/{name}/tags` (tags with platforms and analysis status + vulnerability
+ * summary) and `GET …/tags/{tag}/sbom?format=cyclonedx|spdx|json[&platform=os/arch]`.
+ * SBOM answers: 200 with the document; 404 problem+json when the tag is unknown, the image was never
+ * analyzed, or its analysis failed / is unsupported (detail says which); 409 problem+json while the
+ * analysis is queued or running (retry later) — the SBOM does not exist yet, and 409 keeps 2xx for
+ * "here is your document".
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AccessPolicy } from '../../access/access-policy.js';
+import { requireRepositoryAccess } from '../../access/require-access.js';
+import { repositoryFromParams } from '../../api/repository-name.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { listPlatforms, resolveImage, type BlobSource } from '../../image/image-reader.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import type { Database } from '../../metadata/kysely/schema/index.js';
+import { isSbomFormat, renderSbom, SBOM_FORMATS, type SbomFormat } from '../../sbom/formats.js';
+import { ANALYZE_JOB } from '../engine/analysis-service.js';
+import { platformString, type AnalysisRecord, type SbomStore } from '../store/sbom-store.js';
+
+export type TagAnalysisStatus = 'none' | 'queued' | 'running' | 'done' | 'failed' | 'unsupported';
+
+export interface VulnerabilitySummary {
+  readonly critical: number;
+  readonly high: number;
+  readonly medium: number;
+  readonly low: number;
+  readonly unknown: number;
+}
+
+/** Supplied by the vulnerability matcher (a later issue); keyed by the pushed digest. */
+export interface VulnerabilitySummaryProvider {
+  summaryFor(rootDigest: string): Promise<{ summary: VulnerabilitySummary; evaluatedAt: string } | undefined>;
+}
+
+const ZERO: VulnerabilitySummary = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
+
+export interface AnalysisRoutesDeps {
+  readonly access: AccessPolicy;
+  readonly db: Kysely<Database>;
+  readonly sboms: SbomStore;
+  readonly queue: JobQueue;
+  readonly source: BlobSource;
+  /** Absent until the matcher exists: summaries are then all zeros and evaluatedAt is null. */
+  readonly vulnerabilities?: VulnerabilitySummaryProvider;
+}
+
+const RepoParams = Type.Object({ ns: Type.String(), name: Type.String() });
+const TagParams = Type.Object({ ns: Type.String(), name: Type.String(), tag: Type.String() });
+const SbomQuery = Type.Object({ format: Type.Optional(Type.String()), platform: Type.Optional(Type.String()) });
+
+const MAX_TAGS = 1000;
+
+const CONTENT_TYPES: Record<SbomFormat, string> = {
+  cyclonedx: 'application/vnd.cyclonedx+json',
+  spdx: 'application/spdx+json',
+  json: 'application/json',
+};
+
+/** One status for a pushed digest: in-flight work first, then any platform done, else failed/unsupported. */
+export function aggregateStatus(records: readonly AnalysisRecord[], jobStatus: string | undefined): TagAnalysisStatus {
+  if (jobStatus === 'running') return 'running';
+  if (jobStatus === 'queued') return records.some((r) => r.status === 'running') ? 'running' : 'queued';
+  if (records.some((r) => r.status === 'running')) return 'running';
+  if (records.some((r) => r.status === 'queued')) return 'queued';
+  if (records.some((r) => r.status === 'done')) return 'done';
+  if (records.some((r) => r.status === 'failed')) return 'failed';
+  if (records.length > 0) return 'unsupported';
+  return jobStatus === 'dead' ? 'failed' : 'none';
+}
+
+function rank(platform: string): number {
+  return platform === 'linux/amd64' ? 0 : platform.startsWith('linux/') ? 1 : 2;
+}
+
+export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
+  const platformsOf = async (digest: string, records: readonly AnalysisRecord[]): Promise<string[]> => {
+    if (records.length > 0) return records.map((r) => r.platform).filter(Boolean).sort((a, b) => rank(a) - rank(b));
+    try {
+      const ps = await listPlatforms(deps.source, digest);
+      const out: string[] = [];
+      for (const p of ps) {
+        const platform = p.platform ?? (await resolveImage(deps.source, p.digest)).platform;
+        const s = platformString(platform);
+        if (s) out.push(s);
+      }
+      return out;
+    } catch {
+      return []; // an unreadable manifest still lists its tag
+    }
+  };
+
+  return async (app: FastifyInstance) => {
+    app.get<{ Params: Static<typeof RepoParams> }>('/repositories/:ns/:name/tags', { schema: { params: RepoParams } }, async (request) => {
+      const repository = repositoryFromParams(request.params);
+      await requireRepositoryAccess(deps.access, request, repository, 'pull');
+      const known = await deps.db.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
+      if (!known) throw new NotFoundError(`repository ${repository}`);
+      const tags = await deps.db
+        .selectFrom('tags')
+        .select(['name', 'manifest_digest', 'updated_at'])
+        .where('repository', '=', repository)
+        .orderBy('name')
+        .limit(MAX_TAGS)
+        .execute();
+      const analyses = await deps.sboms.analysesOfMany([...new Set(tags.map((t) => t.manifest_digest))]);
+      return Promise.all(
+        tags.map(async (t) => {
+          const records = analyses.get(t.manifest_digest) ?? [];
+          const job = await deps.queue.findByKey(ANALYZE_JOB, t.manifest_digest);
+          const vuln = await deps.vulnerabilities?.summaryFor(t.manifest_digest);
+          return {
+            name: t.name,
+            digest: t.manifest_digest,
+            pushedAt: t.updated_at,
+            platforms: await platformsOf(t.manifest_digest, records),
+            analysis: {
+              status: aggregateStatus(records, job?.status),
+              summary: vuln?.summary ?? ZERO,
+              evaluatedAt: vuln?.evaluatedAt ?? null,
+            },
+          };
+        }),
+      );
+    });
+
+    app.get<{ Params: Static<typeof TagParams>; Querystring: Static<typeof SbomQuery> }>(
+      '/repositories/:ns/:name/tags/:tag/sbom',
+      { schema: { params: TagParams, querystring: SbomQuery } },
+      async (request, reply) => {
+        const repository = repositoryFromParams(request.params);
+        await requireRepositoryAccess(deps.access, request, repository, 'pull');
+        const format = request.query.format ?? 'json';
+        if (!isSbomFormat(format)) throw new ValidationError(`format must be one of ${SBOM_FORMATS.join(', ')}`);
+        const tag = await deps.db
+          .selectFrom('tags')
+          .select('manifest_digest')
+          .where('repository', '=', repository)
+          .where('name', '=', request.params.tag)
+          .executeTakeFirst();
+        if (!tag) throw new NotFoundError(`tag ${repository}:${request.params.tag}`);
+        const records = await deps.sboms.analysesOf(tag.manifest_digest);
+        const job = await deps.queue.findByKey(ANALYZE_JOB, tag.manifest_digest);
+        const wanted = request.query.platform;
+        const candidates = records.filter((r) => wanted === undefined || r.platform === wanted).sort((a, b) => rank(a.platform) - rank(b.platform));
+        const chosen = candidates.find((r) => r.status === 'done') ?? candidates[0];
+        if (!chosen || chosen.status === 'queued' || chosen.status === 'running') {
+          if (job?.status === 'queued' || job?.status === 'running' || chosen) {
+            throw new ConflictError(`analysis of ${repository}:${request.params.tag} is ${chosen?.status ?? job?.status ?? 'queued'}; retry later`);
+          }
+          throw new NotFoundError(`SBOM of ${repository}:${request.params.tag}${wanted !== undefined ? ` (${wanted})` : ''}: image not analyzed`);
+        }
+        if (chosen.status !== 'done') {
+          throw new NotFoundError(`SBOM of ${repository}:${request.params.tag} (analysis ${chosen.status}${chosen.reason ? `: ${chosen.reason}` : ''})`);
+        }
+        const sbom = await deps.sboms.load(chosen.manifestDigest, chosen.platform);
+        if (!sbom) throw new NotFoundError(`SBOM of ${repository}:${request.params.tag}`);
+        const doc = renderSbom({ ...sbom, image: { ...sbom.image, repository, tag: request.params.tag } }, format);
+        return reply.type(CONTENT_TYPES[format]).send(doc);
+      },
+    );
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * The analyzer: streams each layer once (or takes its extract from the layer cache), squashes the
+ * extracts into an ImageFs, detects the distro, runs every cataloger, and attributes each package
+ * location to the layer that introduced it (with that layer's `created_by`). Limits end in an
+ * AnalysisFailure with a clear reason; memory stays bounded because only selected files are kept.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../core/digest.js';
+import { AppError } from '../../core/errors.js';
+import { noopLogger, type Logger } from '../../core/log.js';
+import { LayerError } from '../../image/errors.js';
+import { assembleImageFs } from '../../image/image-fs.js';
+import { disposeExtracted, extractLayer, type ExtractedLayer } from '../../image/layer-extractor.js';
+import type { LayerCounter } from '../../image/layer-stream.js';
+import type { Distro } from '../../model/distro.js';
+import type { Package, PackageLocation } from '../../model/package.js';
+import type { ImageSbom, Platform, SbomLayer } from '../../model/sbom.js';
+import type { Cataloger, CatalogIssue, ImageFs } from '../cataloger.js';
+import { selectorForSet, TOOL, type CatalogerSet } from './cataloger-set.js';
+import { noLayerCache, type LayerCache } from './layer-cache.js';
+
+export interface AnalysisLimits {
+  /** Uncompressed bytes over all layers of one image (default 10 GiB). */
+  readonly maxTotalBytes: number;
+  /** Tar entries over all layers. */
+  readonly maxEntries: number;
+  readonly maxPathLength: number;
+  /** Largest single file kept for a cataloger. */
+  readonly maxFileBytes: number;
+  /** Wall-clock budget for one image. */
+  readonly timeBudgetMs: number;
+}
+
+export const defaultAnalysisLimits: AnalysisLimits = {
+  maxTotalBytes: 10 * 1024 ** 3,
+  maxEntries: 2_000_000,
+  maxPathLength: 4096,
+  maxFileBytes: 256 * 1024 * 1024,
+  timeBudgetMs: 10 * 60_000,
+};
+
+/** Layers in bytes above this are spilled to a temp file instead of memory. */
+const IN_MEMORY_BYTES = 1024 * 1024;
+/** How many earlier views of a multiply-written evidence file are re-cataloged per cataloger. */
+const MAX_ATTRIBUTION_RUNS = 32;
+
+/** The analysis ended without a result; `reason` is what the analyses row records. */
+export class AnalysisFailure extends AppError {
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super('ANALYSIS_FAILED', 422, reason, options);
+  }
+}
+
+export interface AnalysisLayer {
+  readonly index: number;
+  /** Cache key and SBOM layer digest (the blob digest; for docker archives the diff_id). */
+  readonly digest: string;
+  readonly size?: number;
+  readonly createdBy?: string;
+}
+
+/** One single-platform image, however it is stored (registry, OCI layout, docker archive). */
+export interface AnalysisInput {
+  readonly manifestDigest: string;
+  readonly configDigest?: string;
+  readonly platform?: Platform;
+  readonly env: Readonly<Record<string, string>>;
+  readonly layers: readonly AnalysisLayer[];
+  openLayer(index: number): Promise<Readable>;
+  readonly repository?: string;
+  readonly tag?: string;
+}
+
+export interface AnalyzeOptions {
+  readonly set: CatalogerSet;
+  readonly limits?: AnalysisLimits;
+  readonly cache?: LayerCache;
+  readonly signal?: AbortSignal;
+  readonly log?: Logger;
+  /** Where large selected files are spilled while an image is analyzed (default: OS temp dir). */
+  readonly workDir?: string;
+}
+
+export interface AnalysisOutput {
+  readonly sbom: ImageSbom;
+  readonly issues: readonly CatalogIssue[];
+  readonly cachedLayers: number;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof LayerError) return err.message;
+  if (err instanceof AnalysisFailure) return err.reason;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): Promise<AnalysisOutput> {
+  const limits = opts.limits ?? defaultAnalysisLimits;
+  const cache = opts.cache ?? noLayerCache;
+  const log = opts.log ?? noopLogger;
+  const budget = AbortSignal.timeout(limits.timeBudgetMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, budget]) : budget;
+  const spillDir = await mkdtemp(join(opts.workDir ?? tmpdir(), 'crowsnest-analysis-'));
+  const selector = selectorForSet(opts.set, limits.maxFileBytes);
+  const counter: LayerCounter = { bytes: 0, entries: 0 };
+  const extracts: ExtractedLayer[] = [];
+  let cachedLayers = 0;
+  try {
+    for (const layer of input.layers) {
+      if (signal.aborted) throw new AnalysisFailure(budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted');
+      const hit = await cache.get(layer.digest, opts.set.version, { spillDir, inMemoryBytes: IN_MEMORY_BYTES });
+      if (hit) {
+        cachedLayers++;
+        extracts.push(hit);
+        continue;
+      }
+      let extracted: ExtractedLayer;
+      try {
+        extracted = await extractLayer(await input.openLayer(layer.index), selector, {
+          maxTotalBytes: limits.maxTotalBytes,
+          maxEntries: limits.maxEntries,
+          maxPathLength: limits.maxPathLength,
+          signal,
+          defaultMaxFileBytes: limits.maxFileBytes,
+          inMemoryBytes: IN_MEMORY_BYTES,
+          spillDir,
+        }, counter);
+      } catch (err: unknown) {
+        const why = err instanceof LayerError && err.reason === 'aborted' && budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : describeError(err);
+        throw new AnalysisFailure(`layer ${layer.index} (${layer.digest}): ${why}`, { cause: err });
+      }
+      extracts.push(extracted);
+      await cache.put(layer.digest, opts.set.version, extracted).catch((err: unknown) => log.warn({ err }, 'layer cache write failed'));
+    }
+    const fs = assembleImageFs(extracts);
+    const { distro, packages, issues } = await catalogImage(fs, extracts, input, opts.set, signal, log, () =>
+      budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted',
+    );
+    const sbomLayers: SbomLayer[] = input.layers.map((l) => ({
+      digest: l.digest as Digest,
+      index: l.index,
+      ...(l.size !== undefined ? { size: l.size } : {}),
+      ...(l.createdBy !== undefined ? { createdBy: l.createdBy } : {}),
+    }));
+    const sbom: ImageSbom = {
+      image: {
+        digest: input.manifestDigest as Digest,
+        ...(input.repository !== undefined ? { repository: input.repository } : {}),
+        ...(input.tag !== undefined ? { tag: input.tag } : {}),
+        ...(input.platform ? { platform: input.platform } : {}),
+        ...(input.configDigest !== undefined ? { configDigest: input.configDigest as Digest } : {}),
+        layers: sbomLayers,
+      },
+      ...(distro ? { distro } : {}),
+      packages,
+      analyzedAt: new Date().toISOString(),
+      tool: { name: TOOL.name, version: TOOL.version },
+    };
+    return { sbom, issues, cachedLayers };
+  } finally {
+    for (const e of extracts) disposeExtracted(e);
+    await rm(spillDir, { recursive: true, force: true });
+  }
+}
+
+/** Distro detection plus every cataloger over a squashed view, with layer attribution. */
+export async function catalogImage(
+  fs: ImageFs,
+  extracts: readonly ExtractedLayer[],
+  input: Pick<AnalysisInput, 'env' | 'layers'>,
+  set: CatalogerSet,
+  signal: AbortSignal,
+  log: Logger,
+  abortReason: () => string = () => 'aborted',
+): Promise<{ distro: Distro | undefined; packages: Package[]; issues: CatalogIssue[] }> {
+  const distro = await set.detectDistro(fs);
+  const issues: CatalogIssue[] = [];
+  for (const l of extracts) for (const s of l.skippedTooLarge) issues.push({ path: s.path, message: `skipped: ${s.size} bytes is over the ${s.limit}-byte cap` });
+  const packages: Package[] = [];
+  for (const c of set.catalogers) {
+    if (signal.aborted) throw new AnalysisFailure(abortReason());
+    const found = await runCataloger(c, fs, distro, input.env, signal, log, issues);
+    const introduced = await introducingLayers(c, found, extracts, distro, input.env, signal, log);
+    for (const p of found) packages.push(attribute(p, fs, input.layers, introduced.get(p.purl)));
+  }
+  return { distro, packages, issues };
+}
+
+async function runCataloger(
+  c: Cataloger,
+  fs: ImageFs,
+  distro: Distro | undefined,
+  env: Readonly<Record<string, string>>,
+  signal: AbortSignal,
+  log: Logger,
+  issues: CatalogIssue[] | undefined,
+): Promise<readonly Package[]> {
+  try {
+    const r = await c.catalog({ fs, distro, env, log: log.child({ cataloger: c.name }), signal });
+    if (issues && r.issues) issues.push(...r.issues);
+    return r.packages;
+  } catch (err: unknown) {
+    // A cataloger bug must not cost the other catalogers' results.
+    issues?.push({ path: '/', message: `${c.name} failed: ${describeError(err)}` });
+    return [];
+  }
+}
+
+/**
+ * For evidence files written by several layers (dpkg status, apk installed, rpmdb), the last writer
+ * is not where a package came from. Re-catalog the image as it looked after each earlier writer and
+ * take the lowest layer from which the package is present without a gap up to the top.
+ */
+async function introducingLayers(
+  c: Cataloger,
+  found: readonly Package[],
+  extracts: readonly ExtractedLayer[],
+  distro: Distro | undefined,
+  env: Readonly<Record<string, string>>,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const evidence = new Set(found.flatMap((p) => p.locations.map((l) => l.path)));
+  const writers = new Set<number>();
+  extracts.forEach((e, i) => {
+    for (const f of e.files) if (evidence.has(f.path)) writers.add(i);
+  });
+  const sorted = [...writers].sort((a, b) => b - a);
+  if (sorted.length < 2) return out;
+  // Walk down from the second-highest writer: a package present in the view after layer k was there by k.
+  let alive = new Set(found.map((p) => p.purl));
+  const top = sorted[0] ?? 0;
+  for (const p of alive) out.set(p, top);
+  for (const k of sorted.slice(1, MAX_ATTRIBUTION_RUNS + 1)) {
+    // Not disposed: the partial view shares spill files with the full one.
+    const view = assembleImageFs(extracts.slice(0, k + 1));
+    const present = new Set((await runCataloger(c, view, distro, env, signal, log, undefined)).map((p) => p.purl));
+    alive = new Set([...alive].filter((p) => present.has(p)));
+    for (const p of alive) out.set(p, k);
+    if (alive.size === 0) break;
+  }
+  return out;
+}
+
+function attribute(p: Package, fs: ImageFs, layers: readonly AnalysisLayer[], introducedAt: number | undefined): Package {
+  const locations: PackageLocation[] = p.locations.map((loc) => {
+    const file = fs.get(loc.path) ?? fs.get(loc.path.split('!')[0] ?? loc.path);
+    const index = introducedAt !== undefined && file !== undefined ? Math.min(introducedAt, file.layerIndex) : file?.layerIndex;
+    const layer = index === undefined ? undefined : layers[index];
+    if (!layer) return loc;
+    return {
+      ...loc,
+      layerDigest: layer.digest as Digest,
+      layerIndex: layer.index,
+      ...(layer.createdBy !== undefined ? { createdBy: layer.createdBy } : {}),
+    };
+  });
+  return { ...p, locations };
+}

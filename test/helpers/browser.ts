@@ -1,0 +1,56 @@
+/**
+ * Browser plumbing for the UI tests and the UI benchmark: launches Debian's chromium through
+ * playwright-core (no bundled browser download), runs axe-core in a page, and writes screenshots.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { findTool } from './tools.js';
+
+const require = createRequire(import.meta.url);
+
+/** The chromium binary scripts/install-test-deps.sh installs (Debian names it chromium). */
+export function chromiumPath(): string | undefined {
+  return findTool('chromium') ?? findTool('chromium-browser');
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error('chromium not installed (run scripts/install-test-deps.sh)');
+  // CI runs as root, where chromium refuses its sandbox; the pages are our own, served from loopback.
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+let axeScript: string | undefined;
+function axeSource(): string {
+  axeScript ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  return axeScript;
+}
+
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly targets: readonly string[];
+}
+
+/** axe-core's violations of impact serious or critical on the current page. */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  const loaded = await page.evaluate<boolean>('typeof window.axe !== "undefined"');
+  // Evaluated through DevTools rather than added as a <script>, which the page's CSP (rightly) refuses.
+  if (!loaded) await page.evaluate(axeSource());
+  // A string expression: this module is compiled without the DOM lib, and axe lives on the page's window.
+  const violations = await page.evaluate<AxeViolation[]>(`
+    window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+      r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => String(n.target)) })))
+  `);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,185 @@
+/**
+ * The web UI in a real browser (Debian chromium via playwright-core) against a real `crowsnest serve`
+ * with images pushed by skopeo: repositories list, tags with digests, settings that persist, the tag
+ * overview with its platform switcher, error states, and axe-core on every page. Screenshots go to a
+ * temp folder printed at the start.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
+import { canRunE2E, run } from '../helpers/e2e.js';
+import { buildImage, buildIndex, writeOciLayout, type BuiltImage, type BuiltIndex } from '../helpers/oci-image.js';
+import { repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
+import { hasTools } from '../helpers/tools.js';
+
+function uiBuilt(): boolean {
+  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return true;
+  if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw new Error('dist/web missing: run npm run build before the UI tests');
+  console.warn('skipping: the web UI is not built (npm run build)');
+  return false;
+}
+
+const enabled = hasTools('chromium') && canRunE2E('skopeo') && uiBuilt();
+const REPORT_URL = 'https://issues.example.org/crowsnest/new';
+const REPO = 'ui/app';
+
+describe.skipIf(!enabled)('web UI in chromium', () => {
+  let reg: RegistryProcess;
+  let work: string;
+  let shots: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let v1: BuiltImage;
+  let v2: BuiltImage;
+  let multi: BuiltIndex;
+  const pageErrors: string[] = [];
+
+  async function push(what: BuiltImage | BuiltIndex, tag: string): Promise<void> {
+    const dir = join(work, tag);
+    writeOciLayout(dir, what, tag);
+    const all = 'index' in what ? ['--all'] : [];
+    await run('skopeo', ['copy', '--dest-tls-verify=false', ...all, '--preserve-digests', `oci:${dir}:${tag}`, `docker://${reg.host}/${REPO}:${tag}`]);
+  }
+
+  async function expectAccessible(name: string): Promise<void> {
+    const violations = await seriousA11yViolations(page);
+    expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
+    await screenshot(page, shots, name);
+  }
+
+  beforeAll(async () => {
+    reg = await startRegistry({ env: { CROWSNEST_REPORT_PROBLEM_URL: REPORT_URL } });
+    work = mkdtempSync(join(tmpdir(), 'ui-e2e-'));
+    shots = mkdtempSync(join(tmpdir(), 'crowsnest-ui-screenshots-'));
+    console.log(`UI screenshots: ${shots}`);
+    v1 = await buildImage({ layerCount: 3, layerSize: 4096 });
+    v2 = await buildImage({ layerCount: 2, layerSize: 4096 });
+    multi = await buildIndex(['amd64', 'arm64']);
+    await push(v1, 'v1');
+    await push(v2, 'v2');
+    await push(multi, 'multi');
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
+    page = await context.newPage();
+    // Failed requests are expected (the error-state pages ask for missing things); anything else is not.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await reg?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('lists the pushed repository and shows the report-a-problem link', async () => {
+    await page.goto('/');
+    await page.waitForURL('**/repositories');
+    const link = page.getByRole('link', { name: REPO, exact: true });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe(`/${'repositories'}/${REPO}/tags`);
+    expect(await page.getByRole('link', { name: 'Report a problem' }).getAttribute('href')).toBe(REPORT_URL);
+    await page.getByRole('searchbox', { name: 'Search repositories' }).fill('no-such-thing');
+    await page.getByText('No repository matches').waitFor();
+    await page.getByRole('searchbox', { name: 'Search repositories' }).fill('app');
+    await link.waitFor();
+    await expectAccessible('repositories');
+  });
+
+  it('lists the tags with their digests', async () => {
+    await page.goto(`/repositories/${REPO}`);
+    await page.waitForURL(`**/repositories/${REPO}/tags`);
+    await page.goto('/repositories');
+    await page.getByRole('link', { name: REPO, exact: true }).click();
+    await page.waitForURL(`**/repositories/${REPO}/tags`);
+    const table = page.getByRole('table', { name: `Tags of ${REPO}` });
+    await table.waitFor();
+    const expected: Record<string, string> = { v1: v1.manifest.digest, v2: v2.manifest.digest, multi: multi.index.digest };
+    for (const [tag, digest] of Object.entries(expected)) {
+      const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: tag, exact: true }) });
+      await expect.poll(() => row.locator('code').getAttribute('data-digest'), { timeout: 10_000 }).toBe(digest);
+    }
+    expect(await table.getByRole('row').count()).toBe(4);
+    await expectAccessible('tags');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, shots, 'tags-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('changes the image insight setting, and it persists', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const group = page.getByRole('group', { name: 'Image insight settings' });
+    await group.waitFor();
+    const before = (await (await fetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string };
+    expect(await group.getByRole('radio', { name: /^None/ }).isChecked()).toBe(before.analysis === 'none');
+    await group.getByRole('radio', { name: /^Advanced/ }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const after = (await (await fetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string };
+    expect(after.analysis).toBe('advanced');
+    await page.reload();
+    await page.getByRole('group', { name: 'Image insight settings' }).waitFor();
+    expect(await page.getByRole('radio', { name: /^Advanced/ }).isChecked()).toBe(true);
+    await expectAccessible('settings');
+  });
+
+  it('shows a tag overview with layers and a platform switcher', async () => {
+    await page.goto(`/repositories/${REPO}/tags/v1`);
+    await page.locator('code.digest').waitFor();
+    expect(await page.locator('code.digest').getAttribute('data-digest')).toBe(v1.manifest.digest);
+    const layers = page.getByRole('table', { name: 'Layers' });
+    expect(await layers.locator('tbody tr').count()).toBe(v1.layers.length);
+    await expect.poll(() => layers.locator('tbody tr').first().textContent()).toContain('crowsnest test builder');
+    await expectAccessible('tag-overview');
+
+    await page.goto(`/repositories/${REPO}/tags/multi`);
+    const select = page.getByRole('combobox', { name: 'Platform' });
+    await select.waitFor();
+    expect(await select.locator('option').allTextContents()).toEqual(['linux/amd64', 'linux/arm64']);
+    await select.selectOption('linux/arm64');
+    await page.waitForURL(/platform=linux%2Farm64|platform=linux\/arm64/);
+    const arm = multi.images.find((i) => i.platform.architecture === 'arm64');
+    await page.getByText(arm?.manifest.digest ?? 'missing').waitFor();
+    await expectAccessible('tag-overview-multi');
+  });
+
+  it('shows the error state for unknown pages, repositories and vulnerabilities', async () => {
+    await page.goto('/this/page/does-not-exist');
+    await page.getByRole('alert').filter({ hasText: 'There is no page at this address.' }).waitFor();
+    await expectAccessible('not-found');
+
+    await page.goto('/repositories/nobody/nothing/tags');
+    await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+    await expectAccessible('repository-not-found');
+
+    await page.goto('/vulnerabilities/CVE-0000-00000');
+    await page.getByRole('alert').waitFor();
+    await expectAccessible('vulnerability-not-found');
+  });
+
+  it('renders the sign-in form and reports a failed sign-in', async () => {
+    await page.goto('/sign-in?next=/repositories');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await expectAccessible('sign-in');
+  });
+
+  it('the accessibility check is not vacuous: it reports an image without alt text', async () => {
+    await page.goto('/repositories');
+    await page.getByRole('heading', { name: 'Repositories' }).waitFor();
+    await page.evaluate('document.querySelector("main").insertAdjacentHTML("beforeend", "<img src=\\"/x.png\\">")');
+    const violations = await seriousA11yViolations(page);
+    expect(violations.map((v) => v.id)).toContain('image-alt');
+  });
+
+  it('ran without script errors or content-security-policy refusals', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The JSON shapes of /api/v1 as CONTRACT.md documents them (plus the few the UI assumes ahead of their
+ * endpoints; web/README.md lists those). One place so pages and the contract can be compared line by line.
+ */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type SeveritySummary = Record<Severity, number>;
+
+export type AnalysisLevel = 'none' | 'basic' | 'advanced';
+export type AnalysisStatus = 'none' | 'queued' | 'running' | 'done' | 'failed' | 'unsupported';
+
+export interface RepositorySettings {
+  readonly analysis: AnalysisLevel;
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+}
+
+/** `GET /api/v1/repositories` (assumed; until it exists the list comes from /v2/_catalog). */
+export interface RepositorySummary {
+  readonly name: string;
+  readonly visibility?: 'public' | 'private';
+  readonly summary?: SeveritySummary;
+}
+
+/** `GET /api/v1/repositories/{ns}/{name}`; `permissions` is assumed (lets the UI show settings read-only up front). */
+export interface RepositoryInfo {
+  readonly name?: string;
+  readonly visibility?: 'public' | 'private';
+  readonly permissions?: { readonly admin?: boolean; readonly push?: boolean };
+}
+
+export interface TagAnalysis {
+  readonly status: AnalysisStatus;
+  readonly summary?: SeveritySummary | null;
+  readonly evaluatedAt?: string | null;
+}
+
+/** One row of `GET /api/v1/repositories/{ns}/{name}/tags`. */
+export interface TagInfo {
+  readonly name: string;
+  readonly digest: string;
+  readonly pushedAt?: string | null;
+  readonly platforms?: readonly string[];
+  readonly size?: number;
+  readonly analysis?: TagAnalysis;
+}
+
+export interface PackageLocation {
+  readonly path: string;
+  readonly layerDigest?: string;
+  readonly layerIndex?: number;
+  readonly createdBy?: string;
+}
+
+export interface Cvss {
+  readonly score?: number | null;
+  readonly vector?: string | null;
+}
+
+export interface PackageVulnerability {
+  readonly id: string;
+  readonly aliases?: readonly string[];
+  readonly severity: Severity;
+  readonly cvss?: Cvss | null;
+  readonly fixedVersions?: readonly string[];
+  readonly source?: string;
+  readonly url?: string;
+}
+
+export interface VulnerablePackage {
+  readonly purl?: string;
+  readonly name: string;
+  readonly version: string;
+  readonly type: string;
+  readonly locations?: readonly PackageLocation[];
+  readonly vulnerabilities: readonly PackageVulnerability[];
+}
+
+/** `GET /api/v1/repositories/{ns}/{name}/tags/{tag}/vulnerabilities`. */
+export interface VulnerabilityReport {
+  readonly image: { readonly digest: string; readonly platform?: string; readonly os?: { readonly id?: string; readonly version?: string } | null };
+  readonly evaluatedAt?: string | null;
+  readonly db?: { readonly version?: string; readonly updatedAt?: string } | null;
+  readonly summary: SeveritySummary;
+  readonly packages: readonly VulnerablePackage[];
+}
+
+/** One package of `…/sbom?format=json` (shape assumed: `{packages: [...]}` or a bare array). */
+export interface SbomPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly type: string;
+  readonly purl?: string;
+  readonly licenses?: readonly string[];
+  readonly locations?: readonly PackageLocation[];
+}
+
+export interface OsvEvent {
+  readonly introduced?: string;
+  readonly fixed?: string;
+  readonly last_affected?: string;
+  readonly limit?: string;
+}
+
+export interface OsvAffected {
+  readonly package?: { readonly ecosystem?: string; readonly name?: string; readonly purl?: string };
+  readonly ranges?: readonly { readonly type?: string; readonly events?: readonly OsvEvent[] }[];
+  readonly versions?: readonly string[];
+}
+
+/** `GET /api/v1/vulnerabilities/{id}`. */
+export interface VulnerabilityDetail {
+  readonly id: string;
+  readonly aliases?: readonly string[];
+  readonly summary?: string | null;
+  readonly details?: string | null;
+  readonly severity?: Severity;
+  readonly cvss?: Cvss | null;
+  readonly published?: string | null;
+  readonly modified?: string | null;
+  readonly affected?: readonly OsvAffected[];
+  readonly references?: readonly { readonly type?: string; readonly url: string }[];
+  readonly images?: readonly { readonly repository: string; readonly tag: string; readonly digest: string }[];
+}
+
+/** `GET /api/v1/session` (assumed, see web/README.md). */
+export interface SessionUser {
+  readonly username: string;
+  readonly siteAdmin?: boolean;
+}
+
+export interface UiConfig {
+  readonly reportProblemUrl?: string;
+}
