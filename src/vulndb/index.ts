@@ -20,6 +20,7 @@ export { SEVERITY_ORDER } from './match/finding.js';
 export type { DbStatus, ImportResult, SourceStatus } from './vulndb-store.js';
 export type { Feed, FeedOutcome, VulnerabilityView };
 export { VulnDb, VulnMatcher };
+export { MATCHER_VERSION } from './match/matcher.js';
 
 export interface VulnService {
   readonly store: VulnDb;

@@ -87,7 +87,12 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
+/** Bump whenever the matcher's output for the same packages and data can change (part of a findings cache key). */
+export const MATCHER_VERSION = 1;
+
 export class VulnMatcher {
+  readonly version = MATCHER_VERSION;
+
   constructor(
     private readonly db: VulnDb,
     private readonly deps: MatcherDeps = defaultMatcherDeps,
