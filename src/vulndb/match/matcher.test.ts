@@ -171,3 +171,33 @@ describe.skipIf(!hasShared('data', 'osv', 'Ubuntu'))('VulnMatcher on Ubuntu OSV 
     }
   });
 });
+
+describe.skipIf(!hasShared('data', 'alpine-secdb'))('VulnMatcher on Alpine secdb', () => {
+  it('reports an apk below the fixed version by its origin, not at or above it, and never a "0" (not affected) entry', async () => {
+    const db = await memoryDb();
+    try {
+      const store = new VulnDb(db);
+      const { alpineSource } = await import('../sources/alpine-source.js');
+      await store.import('alpine', alpineSource.read(sharedPath('data', 'alpine-secdb'), { issues: () => undefined }));
+      const { parse } = await import('yaml');
+      const doc = parse(await readFile(sharedPath('data', 'alpine-secdb', 'v3.11', 'main.yaml'), 'utf8')) as { packages: { pkg: { name: string; secfixes?: Record<string, string[]> } }[] };
+      const [fixed, cves] = Object.entries(doc.packages.find((p) => p.pkg.name === 'ansible')?.pkg.secfixes ?? {})[0] ?? ['', []];
+      const distro = { id: 'alpine', versionId: '3.11.6', ecosystem: 'Alpine:v3.11' };
+      const apk = (version: string) => pkg('apk', 'ansible-doc', version, { source: { name: 'ansible' } });
+      const below = (await matcher(store).match([apk(fixed.replace(/-r\d+$/, '-r0').replace(/(\d+)-r0$/, (_m, n: string) => `${Number(n) - 1}-r0`))], distro)).map((f) => f.id);
+      expect(below).toContain(cves[0]);
+      expect((await matcher(store).match([apk(fixed)], distro)).map((f) => f.id)).not.toContain(cves[0]);
+      const dbDoc = parse(await readFile(sharedPath('data', 'alpine-secdb', 'v3.8', 'main.yaml'), 'utf8')) as typeof doc;
+      const zero = dbDoc.packages.find((p) => p.pkg.secfixes?.['0'] !== undefined);
+      if (!zero) throw new Error('no "0" secfixes entry in v3.8');
+      const found = await matcher(store).match([pkg('apk', zero.pkg.name, '1.0-r0')], { id: 'alpine', ecosystem: 'Alpine:v3.8' });
+      expect(found.filter((f) => zero.pkg.secfixes?.['0']?.includes(f.id))).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+function matcher(store: VulnDb): VulnMatcher {
+  return new VulnMatcher(store);
+}
