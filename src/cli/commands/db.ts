@@ -126,7 +126,7 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
           console.log(JSON.stringify(s, null, 2));
           return EXIT_OK;
         }
-        console.log(`revision ${s.revision}${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
+        console.log(`version ${s.revision} (revision)${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
         console.log(`${s.vulnerabilities} vulnerabilities from ${s.advisories} advisories, ${s.affected} affected packages`);
         console.log(`CVE metrics: NVD ${s.metrics.nvd}, KEV ${s.metrics.kev}, EPSS ${s.metrics.epss}`);
         for (const src of s.sources) {
