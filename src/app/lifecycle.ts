@@ -4,6 +4,7 @@
  * close the stores.
  */
 import type { FastifyInstance } from 'fastify';
+import { Scheduler } from '../jobs/schedule.js';
 import { serverDepsFor } from './server-deps.js';
 import { buildServer } from '../server/http-server.js';
 import type { AppContext } from './app-context.js';
@@ -22,26 +23,24 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
   const app = await buildServer(serverDepsFor(ctx));
   const address = await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
 
-  const purgeEvery = Math.min(ctx.config.registry.uploadPurgeAgeSeconds, 3600) * 1000;
-  const purge = async () => {
-    try {
+  // One purge per interval across all server processes sharing the database and storage.
+  const scheduler = new Scheduler(ctx.db, ctx.log.child({ component: 'scheduler' }));
+  scheduler.start({
+    name: 'purge-stale-uploads',
+    intervalMs: Math.min(ctx.config.registry.uploadPurgeAgeSeconds, 3600) * 1000,
+    run: async () => {
       const before = new Date(Date.now() - ctx.config.registry.uploadPurgeAgeSeconds * 1000);
       const purged = await ctx.uploads.purgeStale(before);
       if (purged.length > 0) ctx.log.info({ purged: purged.length }, 'purged stale uploads');
-    } catch (err: unknown) {
-      ctx.log.error({ err }, 'stale upload purge failed');
-    }
-  };
-  const timer = setInterval(() => void purge(), purgeEvery);
-  timer.unref();
-  void purge();
+    },
+  });
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      clearInterval(timer);
+      await scheduler.stop();
       ctx.log.info('shutting down: draining in-flight requests');
       // Connections that finish their last request while we drain would otherwise idle until
       // their keep-alive timeout; close them as soon as they go idle.

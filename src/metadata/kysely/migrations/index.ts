@@ -8,6 +8,7 @@ import { repositorySettingsMigration } from './0002-repository-settings.js';
 import { analysisMigration } from './0003-analysis.js';
 import { vulndbMigration } from './0004-vulndb.js';
 import { evaluationsMigration } from './0006-evaluations.js';
+import { schedulesMigration } from './0008-schedules.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003-analysis': analysisMigration,
   '0004-vulndb': vulndbMigration,
   '0006-evaluations': evaluationsMigration,
+  '0008-schedules': schedulesMigration,
 };
 
 const provider: MigrationProvider = {

@@ -6,6 +6,7 @@ import type { AnalysisTables } from './analysis.js';
 import type { EvaluationTables } from './evaluations.js';
 import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
+import type { ScheduleTables } from './schedules.js';
 import type { VulndbTables } from './vulndb.js';
 
-export type Database = RegistryTables & RepositoryTables & AnalysisTables & VulndbTables & EvaluationTables;
+export type Database = RegistryTables & RepositoryTables & AnalysisTables & VulndbTables & EvaluationTables & ScheduleTables;
