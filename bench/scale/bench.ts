@@ -45,6 +45,8 @@ async function setup(pg: PostgresServer, s3: S3Server, serverCount: number): Pro
     CROWSNEST_DATABASE_URL: await pg.createDatabase(),
     CROWSNEST_STORAGE: `s3://${await s3.createBucket()}/r?endpoint=${s3.endpoint}`,
     CROWSNEST_LOG_LEVEL: 'warn',
+    // One analysis at a time per worker, so the figures compare processes, not in-process concurrency.
+    CROWSNEST_ANALYSIS_CONCURRENCY: '1',
   };
   const servers: RegistryProcess[] = [];
   for (let i = 0; i < serverCount; i++) servers.push(await startRegistry({ kind: 'crowsnest', env, args: ['--no-workers'], timeoutMs: 60_000 }));
