@@ -74,6 +74,8 @@ export interface StartOptions {
   dataDir?: string;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Extra `crowsnest serve` flags (e.g. --no-workers). */
+  args?: readonly string[];
 }
 
 export async function startRegistry(options: StartOptions = {}): Promise<RegistryProcess> {
@@ -93,7 +95,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Registr
   } else {
     child = spawn(
       process.execPath,
-      [join(repoRoot, 'bin', 'crowsnest.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir],
+      [join(repoRoot, 'bin', 'crowsnest.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, ...(options.args ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, cwd: repoRoot },
     );
     healthPath = '/healthz';

@@ -81,7 +81,7 @@ describe('analysis routes', () => {
       name: 'v1',
       digest: image.manifest.digest,
       platforms: ['linux/amd64'],
-      analysis: { status: 'done', summary: { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, evaluatedAt: null },
+      analysis: { status: 'done', summary: { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, evaluatedAt: expect.any(String) },
     });
 
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=json' });
@@ -92,17 +92,46 @@ describe('analysis routes', () => {
     expect(leftPad?.version).toBe('1.3.0');
     expect(leftPad?.locations[0]).toMatchObject({ layerIndex: 1, layerDigest: image.layers[1]?.digest, createdBy: 'COPY node_modules /app/node_modules' });
     expect((await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).map((h) => h.rootDigest)).toEqual([image.manifest.digest]);
+    // Kept while another repository holds the same manifest, removed once the last one is deleted.
+    await push('acme/copy', 'c1', image);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v2/acme/copy/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).toHaveLength(1);
+
+    const cdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=cyclonedx' });
+    expect(cdx.statusCode).toBe(200);
+    expect(cdx.headers['content-type']).toContain('application/vnd.cyclonedx+json');
+    expect(cdx.json<{ bomFormat: string; components: { name: string }[] }>().components.map((c) => c.name)).toContain('left-pad');
+    const spdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=spdx' });
+    expect(spdx.statusCode).toBe(200);
+    expect(spdx.json<{ spdxVersion: string; packages: { name: string }[] }>().packages.map((p) => p.name)).toContain('left-pad');
+
+    expect((await t.app.inject({ method: 'DELETE', url: `/v2/acme/web/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
+    for (let i = 0; i < 50 && (await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).toEqual([]);
   });
 
   it('enqueues on push to an analyzed repository, deduplicated by digest', async () => {
     await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/api/settings', payload: { analysis: 'advanced' } });
     const image = await npmImage();
+    await push('acme/api', image.manifest.digest, image); // by digest: no job (analyzed via its tags)
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await t.ctx.analysis.queue.list({ kind: 'analyze-image' })).toHaveLength(0);
     await push('acme/api', 'a', image);
     await push('acme/api', 'b', image);
     await new Promise((r) => setTimeout(r, 20)); // the push listener runs after the response
     const jobs = await t.ctx.analysis.queue.list({ kind: 'analyze-image' });
     expect(jobs).toHaveLength(1);
     expect(jobs[0]?.key).toBe(image.manifest.digest);
+  });
+
+  it('re-catalogs images analyzed by an older cataloger set', async () => {
+    await t.ctx.analysis.sboms.setStatus({ manifestDigest: 'sha256:' + 'c'.repeat(64), rootDigest: 'sha256:' + 'c'.repeat(64), platform: 'linux/amd64' }, 'done', { catalogerSet: 'old-set' });
+    expect(await t.ctx.analysis.service.requeueStale()).toBe(1);
+    const [job] = await t.ctx.analysis.queue.list({ kind: 'analyze-image' });
+    expect(job).toMatchObject({ key: 'sha256:' + 'c'.repeat(64), status: 'queued' });
+    expect(await t.ctx.analysis.service.requeueStale()).toBe(1); // deduplicated: still one job
+    expect(await t.ctx.analysis.queue.list({ kind: 'analyze-image' })).toHaveLength(1);
   });
 
   it('answers 404 for unknown tags and 400 for unknown formats', async () => {

@@ -59,6 +59,9 @@ export function createAnalysisModule(parts: {
     limits: analysisLimitsFrom(parts.config),
     cache: new FsLayerCache(join(parts.config.dataDir, 'layer-cache'), parts.config.analysis.layerCacheBytes),
     log: parts.log.child({ component: 'analysis' }),
+    // Runs only on manifest deletion (rare); manifests has no digest-only index, so this scans.
+    isManifestStored: async (digest) =>
+      (await parts.db.selectFrom('manifests').select('digest').where('digest', '=', digest).limit(1).executeTakeFirst()) !== undefined,
     onEnqueued: () => runner?.wake(),
   });
   service.attach(parts.events);
@@ -78,6 +81,10 @@ export function createAnalysisModule(parts: {
         graceMs: 10_000,
       });
       runner.start();
+      void service.requeueStale().then(
+        (n) => n > 0 && runner?.wake(),
+        (err: unknown) => parts.log.error({ err }, 'could not re-queue stale analyses'),
+      );
       return runner;
     },
   };

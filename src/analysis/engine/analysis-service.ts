@@ -38,6 +38,8 @@ export interface AnalysisServiceDeps {
   readonly cache: LayerCache;
   readonly log: Logger;
   readonly workDir?: string;
+  /** Whether any repository still holds a manifest with this digest (analyses are kept while one does). */
+  readonly isManifestStored: (digest: string) => Promise<boolean>;
   /** Called after an in-process enqueue so a local runner starts at once. */
   readonly onEnqueued?: () => void;
 }
@@ -53,10 +55,19 @@ export class AnalysisService {
   /** Subscribes the push and settings triggers. */
   attach(events: RegistryEvents): void {
     events.on('manifestPushed', async (e) => {
+      // Untagged pushes are mostly an index's children (pushed by digest first); they are analyzed
+      // through the tagged index, so one job covers every platform and rows keep the index as root.
+      if (e.tag === undefined) return;
       if ((await this.deps.settings.get(e.repo)).analysis === 'none') return;
-      await this.enqueue({ repository: e.repo, digest: e.digest, ...(e.tag !== undefined ? { tag: e.tag } : {}) });
+      await this.enqueue({ repository: e.repo, digest: e.digest, tag: e.tag });
     });
     this.deps.settings.onAnalysisChanged((c) => this.onLevelChanged(c));
+    // Deleted images must drop out of "which images contain package X" (re-evaluation reads it).
+    events.on('manifestDeleted', async (e) => {
+      if (await this.deps.isManifestStored(e.digest)) return;
+      const removed = await this.deps.store.deleteRoot(e.digest);
+      if (removed > 0) this.deps.log.info({ digest: e.digest, analyses: removed }, 'analyses of a deleted image removed');
+    });
   }
 
   async enqueue(payload: AnalyzeJobPayload, opts: { force?: boolean } = {}): Promise<void> {
@@ -68,6 +79,17 @@ export class AnalysisService {
     const { created } = await this.deps.queue.enqueue(ANALYZE_JOB, payload, { key: payload.digest });
     if (created) this.deps.log.info({ repository: payload.repository, digest: payload.digest }, 'analysis queued');
     this.deps.onEnqueued?.();
+  }
+
+  /**
+   * After an upgrade that changed a cataloger (or OS detection), images analyzed by the old set are
+   * re-cataloged at low priority, behind fresh pushes. Returns how many were enqueued.
+   */
+  async requeueStale(): Promise<number> {
+    const roots = await this.deps.store.staleRoots(this.deps.set.version);
+    for (const digest of roots) await this.deps.queue.enqueue(ANALYZE_JOB, { repository: '', digest }, { key: digest, priority: 10 });
+    if (roots.length > 0) this.deps.log.info({ images: roots.length }, 're-cataloging images analyzed by an older cataloger set');
+    return roots.length;
   }
 
   /** none → basic/advanced analyzes every tagged image of the repository. */

@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listPlatforms, ociLayoutSource } from '../../image/image-reader.js';
 import type { Package } from '../../model/package.js';
@@ -88,6 +89,22 @@ describe('analyzeImage', () => {
     expect(second.sbom.packages).toEqual(first.sbom.packages);
   });
 
+  it('reads a base layer shared by two images only once', async () => {
+    const base = await buildLayer({ 'var/lib/test/list': 'base 1.0\n' });
+    const a = buildImage({ layers: [base, await buildLayer({ 'a.txt': 'a' })] });
+    const b = buildImage({ layers: [base, await buildLayer({ 'b.txt': 'b' })] });
+    const cache = new FsLayerCache(join(dir, 'cache'), 1024 ** 3);
+    const set = testSet();
+    const run = async (img: BuiltImage, name: string) => {
+      const src = ociLayoutSource(await layout(img, name));
+      return analyzeImage(await inputFromSource(src, { digest: img.manifest.digest, platform: undefined, supported: true }), { set, cache });
+    };
+    expect((await run(a, 'a')).cachedLayers).toBe(0);
+    const second = await run(b, 'b');
+    expect(second.cachedLayers).toBe(1);
+    expect(second.sbom.packages.find((p) => p.name === 'base')?.locations[0]?.layerDigest).toBe(b.layers[0]?.digest);
+  });
+
   it('fails with a clear reason when the uncompressed size limit is exceeded', async () => {
     const image = buildImage({ layers: [await buildLayer({ 'big.bin': new Uint8Array(2 * 1024 * 1024) })] });
     const src = ociLayoutSource(await layout(image));
@@ -95,6 +112,15 @@ describe('analyzeImage', () => {
     const err = await analyzeImage(input, { set: testSet(), limits: { ...defaultAnalysisLimits, maxTotalBytes: 1024 * 1024 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AnalysisFailure);
     expect((err as AnalysisFailure).reason).toMatch(/layer 0 .*total-bytes/);
+  });
+
+  it('fails with a time-budget reason when a layer stalls', async () => {
+    const stalled = new PassThrough();
+    stalled.write(Buffer.alloc(512)); // some bytes, then nothing more ever arrives
+    const input = { manifestDigest: 'sha256:' + 'a'.repeat(64), env: {}, layers: [{ index: 0, digest: 'sha256:' + 'b'.repeat(64) }], openLayer: () => Promise.resolve(stalled) };
+    const err = await analyzeImage(input, { set: testSet(), limits: { ...defaultAnalysisLimits, timeBudgetMs: 100 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AnalysisFailure);
+    expect((err as AnalysisFailure).reason).toMatch(/time-budget: exceeded 100 ms/);
   });
 
   it('lists index platforms linux/amd64 first and flags non-Linux ones unsupported', async () => {

@@ -44,6 +44,7 @@ export const defaultAnalysisLimits: AnalysisLimits = {
 
 /** Layers in bytes above this are spilled to a temp file instead of memory. */
 const IN_MEMORY_BYTES = 1024 * 1024;
+const DEFAULT_LAYER_CONCURRENCY = 2;
 /** How many earlier views of a multiply-written evidence file are re-cataloged per cataloger. */
 const MAX_ATTRIBUTION_RUNS = 32;
 
@@ -82,6 +83,8 @@ export interface AnalyzeOptions {
   readonly log?: Logger;
   /** Where large selected files are spilled while an image is analyzed (default: OS temp dir). */
   readonly workDir?: string;
+  /** Layers extracted at once (default 2). */
+  readonly layerConcurrency?: number;
 }
 
 export interface AnalysisOutput {
@@ -102,43 +105,69 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
   const cache = opts.cache ?? noLayerCache;
   const log = opts.log ?? noopLogger;
   const budget = AbortSignal.timeout(limits.timeBudgetMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, budget]) : budget;
+  // One failing layer stops the others at once.
+  const failFast = new AbortController();
+  const signal = AbortSignal.any([...(opts.signal ? [opts.signal] : []), budget, failFast.signal]);
+  const abortReason = (): string => (budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted');
   const spillDir = await mkdtemp(join(opts.workDir ?? tmpdir(), 'crowsnest-analysis-'));
   const selector = selectorForSet(opts.set, limits.maxFileBytes);
   const counter: LayerCounter = { bytes: 0, entries: 0 };
-  const extracts: ExtractedLayer[] = [];
+  const slots: (ExtractedLayer | undefined)[] = input.layers.map(() => undefined);
   let cachedLayers = 0;
-  try {
-    for (const layer of input.layers) {
-      if (signal.aborted) throw new AnalysisFailure(budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted');
-      const hit = await cache.get(layer.digest, opts.set.version, { spillDir, inMemoryBytes: IN_MEMORY_BYTES });
-      if (hit) {
-        cachedLayers++;
-        extracts.push(hit);
-        continue;
-      }
-      let extracted: ExtractedLayer;
-      try {
-        extracted = await extractLayer(await input.openLayer(layer.index), selector, {
-          maxTotalBytes: limits.maxTotalBytes,
-          maxEntries: limits.maxEntries,
-          maxPathLength: limits.maxPathLength,
-          signal,
-          defaultMaxFileBytes: limits.maxFileBytes,
-          inMemoryBytes: IN_MEMORY_BYTES,
-          spillDir,
-        }, counter);
-      } catch (err: unknown) {
-        const why = err instanceof LayerError && err.reason === 'aborted' && budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : describeError(err);
-        throw new AnalysisFailure(`layer ${layer.index} (${layer.digest}): ${why}`, { cause: err });
-      }
-      extracts.push(extracted);
-      await cache.put(layer.digest, opts.set.version, extracted).catch((err: unknown) => log.warn({ err }, 'layer cache write failed'));
+  // The per-file cap shapes the extract too, so it is part of the cache key.
+  const cacheKey = `${opts.set.version}:${limits.maxFileBytes}`;
+
+  const extractOne = async (layer: AnalysisLayer): Promise<ExtractedLayer> => {
+    if (signal.aborted) throw new AnalysisFailure(abortReason());
+    const hit = await cache.get(layer.digest, cacheKey, { spillDir, inMemoryBytes: IN_MEMORY_BYTES });
+    if (hit) {
+      cachedLayers++;
+      return hit;
     }
+    let extracted: ExtractedLayer;
+    try {
+      extracted = await extractLayer(await input.openLayer(layer.index), selector, {
+        maxTotalBytes: limits.maxTotalBytes,
+        maxEntries: limits.maxEntries,
+        maxPathLength: limits.maxPathLength,
+        signal,
+        defaultMaxFileBytes: limits.maxFileBytes,
+        inMemoryBytes: IN_MEMORY_BYTES,
+        spillDir,
+      }, counter);
+    } catch (err: unknown) {
+      const why = err instanceof LayerError && err.reason === 'aborted' ? abortReason() : describeError(err);
+      throw new AnalysisFailure(`layer ${layer.index} (${layer.digest}): ${why}`, { cause: err });
+    }
+    await cache.put(layer.digest, cacheKey, extracted).catch((err: unknown) => log.warn({ err }, 'layer cache write failed'));
+    return extracted;
+  };
+
+  try {
+    // Layers are independent until they are squashed: a few at once keep both decompression
+    // (zlib runs on the libuv pool) and tar parsing busy. Byte/entry limits are shared via `counter`.
+    let next = 0;
+    let firstError: unknown;
+    const lane = async (): Promise<void> => {
+      while (firstError === undefined) {
+        const i = next++;
+        const layer = input.layers[i];
+        if (!layer) return;
+        try {
+          slots[i] = await extractOne(layer);
+        } catch (err: unknown) {
+          firstError ??= err;
+          failFast.abort();
+          return;
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(opts.layerConcurrency ?? DEFAULT_LAYER_CONCURRENCY, input.layers.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    if (firstError !== undefined) throw firstError;
+    const extracts = slots.filter((e): e is ExtractedLayer => e !== undefined);
     const fs = assembleImageFs(extracts);
-    const { distro, packages, issues } = await catalogImage(fs, extracts, input, opts.set, signal, log, () =>
-      budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted',
-    );
+    const { distro, packages, issues } = await catalogImage(fs, extracts, input, opts.set, signal, log, abortReason);
     const sbomLayers: SbomLayer[] = input.layers.map((l) => ({
       digest: l.digest as Digest,
       index: l.index,
@@ -161,7 +190,7 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
     };
     return { sbom, issues, cachedLayers };
   } finally {
-    for (const e of extracts) disposeExtracted(e);
+    for (const e of slots) if (e) disposeExtracted(e);
     await rm(spillDir, { recursive: true, force: true });
   }
 }
@@ -225,10 +254,13 @@ async function introducingLayers(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   const evidence = new Set(found.flatMap((p) => p.locations.map((l) => l.path)));
-  const writers = new Set<number>();
+  // Only evidence files rewritten by several layers hide where a package came from.
+  const writersOf = new Map<string, number[]>();
   extracts.forEach((e, i) => {
-    for (const f of e.files) if (evidence.has(f.path)) writers.add(i);
+    for (const f of e.files) if (evidence.has(f.path)) writersOf.set(f.path, [...(writersOf.get(f.path) ?? []), i]);
   });
+  const writers = new Set<number>();
+  for (const layers of writersOf.values()) if (layers.length > 1) for (const i of layers) writers.add(i);
   const sorted = [...writers].sort((a, b) => b - a);
   if (sorted.length < 2) return out;
   // Walk down from the second-highest writer: a package present in the view after layer k was there by k.

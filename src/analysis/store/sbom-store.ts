@@ -283,6 +283,32 @@ export class SbomStore {
     };
   }
 
+  /**
+   * Forgets the analyses of a pushed digest (its manifest is gone from every repository). Package
+   * rows stay: they are shared and cheap; only the image links go.
+   */
+  async deleteRoot(rootDigest: string): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const ids = (await tx.selectFrom('analyses').select('id').where('root_digest', '=', rootDigest).execute()).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      await tx.deleteFrom('image_packages').where('analysis_id', 'in', ids).execute();
+      await tx.deleteFrom('analyses').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  /** Pushed digests with an analysis made by another cataloger set (re-cataloged in the background). */
+  async staleRoots(catalogerSet: string, limit = 10_000): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('analyses')
+      .select('root_digest')
+      .where('cataloger_set', '<>', catalogerSet)
+      .groupBy('root_digest')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.root_digest);
+  }
+
   /** Which analyzed images contain package `name` of `ecosystem` (indexed on packages(ecosystem, name)). */
   async imagesWithPackage(ecosystem: string, name: string): Promise<ImageWithPackage[]> {
     const rows = await this.db

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApp } from '../../app/_testkit/test-app.js';
 import type { ImageSbom } from '../../model/sbom.js';
 import { buildImage, buildLayer, writeOciLayout, type BuiltImage } from '../../../test/helpers/image-builder.js';
+import { dockerArchive } from '../../../test/helpers/oci-image.js';
 import { main } from '../cli.js';
 
 let dir: string;
@@ -44,6 +45,26 @@ describe('crowsnest sbom', () => {
     expect(sbom.packages.find((p) => p.name === 'left-pad')?.locations[0]).toMatchObject({ layerIndex: 1, createdBy: 'COPY app /app' });
   });
 
+  it('reads a docker-archive: (docker save) with layers keyed by diff_id', async () => {
+    const img = await image();
+    const blob = (b: { digest: string; size: number; bytes: Buffer }, mediaType: string) => ({ digest: b.digest, size: b.size, mediaType, data: b.bytes });
+    const { tar } = await dockerArchive(
+      {
+        manifest: blob(img.manifest, 'application/vnd.oci.image.manifest.v1+json'),
+        config: blob(img.config, 'application/vnd.oci.image.config.v1+json'),
+        layers: img.layers.map((l) => blob(l, 'application/vnd.oci.image.layer.v1.tar+gzip')),
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
+      'acme/app:1',
+    );
+    writeFileSync(join(dir, 'saved.tar'), tar);
+    expect(await main(['sbom', `docker-archive:${join(dir, 'saved.tar')}`])).toBe(0);
+    const sbom = JSON.parse(out) as ImageSbom;
+    expect(sbom.image.tag).toBe('acme/app:1');
+    const config = JSON.parse(img.config.bytes.toString('utf8')) as { rootfs: { diff_ids: string[] } };
+    expect(sbom.packages.find((p) => p.name === 'left-pad')?.locations[0]).toMatchObject({ layerIndex: 1, layerDigest: config.rootfs.diff_ids[1], createdBy: 'COPY app /app' });
+  });
+
   it('reads a dir: rootfs', async () => {
     mkdirSync(join(dir, 'root', 'app', 'node_modules', 'x'), { recursive: true });
     writeFileSync(join(dir, 'root', 'app', 'node_modules', 'x', 'package.json'), JSON.stringify({ name: 'x', version: '2.0.0' }));
@@ -67,6 +88,9 @@ describe('crowsnest sbom', () => {
       const sbom = JSON.parse(out) as ImageSbom;
       expect(sbom.image.digest).toBe(img.manifest.digest);
       expect(sbom.packages.map((p) => p.name)).toContain('left-pad');
+      out = '';
+      expect(await main(['sbom', `registry:${host}/cli/pull:v1`, '--format', 'cyclonedx'])).toBe(0);
+      expect((JSON.parse(out) as { bomFormat: string }).bomFormat).toBe('CycloneDX');
     } finally {
       await t.close();
     }

@@ -22,8 +22,11 @@ export const sbomCommand: CommandModule = (program: Command, setExit) => {
         return setExit(EXIT_USAGE);
       }
       try {
-        const sbom = await analyzeTarget(parseTarget(target), defaultCatalogerSet());
-        process.stdout.write(`${JSON.stringify(renderSbom(sbom, opts.format), null, 2)}\n`);
+        const parsed = parseTarget(target);
+        const sbom = await analyzeTarget(parsed, defaultCatalogerSet());
+        // A registry target names the registry in purls and the SPDX namespace.
+        const registry = parsed.kind === 'registry' ? parsed.ref.slice(0, parsed.ref.indexOf('/')) : undefined;
+        process.stdout.write(`${JSON.stringify(renderSbom(sbom, opts.format, registry !== undefined ? { registry } : {}), null, 2)}\n`);
         return setExit(EXIT_OK);
       } catch (err: unknown) {
         if (err instanceof AppError || err instanceof AnalysisFailure || (err as NodeJS.ErrnoException).code === 'ENOENT') {
