@@ -74,6 +74,10 @@ describe('VulnDb', () => {
     const r = await store.import('alpine', snap([adv('CVE-1', [])]));
     expect(r).toMatchObject({ removed: 1, changed: true });
     expect((await store.affectedFor([{ ecosystem: 'PyPI', name: 'demo' }])).map((x) => x.vulnId)).toEqual(['CVE-1']);
+    // A snapshot read with skipped (corrupt) entries removes nothing.
+    const partial = await store.import('alpine', snap([]), { skipped: () => 1 });
+    expect(partial).toMatchObject({ removed: 0 });
+    expect((await store.affectedFor([{ ecosystem: 'PyPI', name: 'demo' }])).map((x) => x.vulnId)).toEqual(['CVE-1']);
   });
 
   it('stores withdrawn records without affected rows', async () => {

@@ -210,7 +210,9 @@ export class VulnDb {
         }
         await writeBatch(trx, source, batch);
         if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics);
-        const gone = snapshots.length === 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
+        // A snapshot only removes what it no longer lists when it was read without problems: a skipped
+        // (corrupt) entry must not make its package's records disappear.
+        const gone = snapshots.length === 0 || (opts.skipped?.() ?? 0) > 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
         for (const keys of chunks(gone, KEY_CHUNK)) {
           await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
           await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
