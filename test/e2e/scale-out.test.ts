@@ -4,41 +4,15 @@
  * chunked upload starts on one server and finishes on the other — and every image is analyzed
  * exactly once (one job, one attempt) with its SBOM served identically by both servers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, buildLayer, type BuiltBlob, type BuiltImage } from '../helpers/image-builder.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
+import { startRegistry, startWorkerProcess, type RegistryProcess, type WorkerProcess } from '../helpers/registry-process.js';
 import { hasMinio, startMinio, type S3Server } from '../helpers/s3.js';
 
 const enabled = hasPostgres() && hasMinio();
 
-function startWorker(env: Record<string, string>): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'worker', '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-    cwd: repoRoot,
-  });
-  let tail = '';
-  const keep = (b: Buffer) => {
-    tail = (tail + b.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    output: () => tail,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /** Starts the upload on `a`, sends the first half there, the rest (Content-Range) and the commit to `b`. */
 async function pushBlobSplit(a: string, b: string, repo: string, blob: BuiltBlob): Promise<void> {
@@ -77,7 +51,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
   let pgServer: PostgresServer;
   let s3: S3Server;
   const servers: RegistryProcess[] = [];
-  const workers: ReturnType<typeof startWorker>[] = [];
+  const workers: WorkerProcess[] = [];
   let dbUrl = '';
 
   beforeAll(async () => {
@@ -87,7 +61,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
     const bucket = await s3.createBucket();
     const env = { ...s3.env, CROWSNEST_DATABASE_URL: dbUrl, CROWSNEST_STORAGE: `s3://${bucket}/r?endpoint=${s3.endpoint}` };
     for (let i = 0; i < 2; i++) servers.push(await startRegistry({ kind: 'crowsnest', env, args: ['--no-workers'] }));
-    for (let i = 0; i < 2; i++) workers.push(startWorker(env));
+    for (let i = 0; i < 2; i++) workers.push(startWorkerProcess(env));
   }, 120_000);
   afterAll(async () => {
     for (const w of workers) await w.stop();

@@ -148,3 +148,35 @@ export async function startRegistry(options: StartOptions = {}): Promise<Registr
     },
   };
 }
+
+export interface WorkerProcess {
+  readonly pid: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `crowsnest worker` (job handlers only, no HTTP) with `env`; stop() sends SIGTERM and waits. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'worker', '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+    cwd: repoRoot,
+  });
+  let tail = '';
+  const keep = (b: Buffer): void => {
+    tail = (tail + b.toString('utf8')).slice(-8192);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid: child.pid ?? -1,
+    output: () => tail,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
