@@ -57,6 +57,14 @@ describe('VulnDb', () => {
     expect(v?.aliases).toEqual(['GHSA-aaaa', 'GO-2022-1', 'PYSEC-7']);
   });
 
+  it('stages a large import through a temporary file with the same result', async () => {
+    const list = Array.from({ length: 50 }, (_, i) => adv(`PYSEC-${i}`, [`CVE-2021-${i}`], { summary: 'x'.repeat(100) }));
+    const r = await store.import('osv', items(list), { stageMemoryBytes: 1000 });
+    expect(r).toMatchObject({ added: 50, changed: true });
+    expect((await store.affectedFor([{ ecosystem: 'PyPI', name: 'demo' }])).length).toBe(50);
+    expect((await store.canonicalIds(['PYSEC-7'])).get('PYSEC-7')).toBe('CVE-2021-7');
+  });
+
   it('removes records a snapshot no longer lists', async () => {
     async function* snap(list: Advisory[]): AsyncGenerator<SourceItem> {
       yield { kind: 'snapshot', prefix: 'v3.1/' };
@@ -65,6 +73,10 @@ describe('VulnDb', () => {
     await store.import('alpine', snap([adv('CVE-1', []), adv('CVE-2', [])]));
     const r = await store.import('alpine', snap([adv('CVE-1', [])]));
     expect(r).toMatchObject({ removed: 1, changed: true });
+    expect((await store.affectedFor([{ ecosystem: 'PyPI', name: 'demo' }])).map((x) => x.vulnId)).toEqual(['CVE-1']);
+    // A snapshot read with skipped (corrupt) entries removes nothing.
+    const partial = await store.import('alpine', snap([]), { skipped: () => 1 });
+    expect(partial).toMatchObject({ removed: 0 });
     expect((await store.affectedFor([{ ecosystem: 'PyPI', name: 'demo' }])).map((x) => x.vulnId)).toEqual(['CVE-1']);
   });
 

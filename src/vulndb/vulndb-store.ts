@@ -5,7 +5,7 @@
  * and answers the lookups the matcher and the report surfaces need.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -77,9 +77,12 @@ export interface ImportOptions {
   readonly onProgress?: (read: number) => void;
   /** Counted parse problems of this import (from the source's `issues` callback). */
   readonly skipped?: () => number;
+  /** Staged changes kept in memory before spilling to a temporary file (tests lower it). */
+  readonly stageMemoryBytes?: number;
 }
 
 const BATCH = 400;
+const STAGE_MEMORY_BYTES = 64 * 1024 * 1024;
 const KEY_CHUNK = 500;
 
 function chunks<T>(list: readonly T[], size: number): T[][] {
@@ -111,12 +114,34 @@ export class VulnDb {
     for (const r of await this.db.selectFrom('vuln_advisory').select(['record_key', 'modified', 'hash']).where('source', '=', source).execute()) {
       existing.set(r.record_key, { modified: r.modified, hash: r.hash });
     }
-    const dir = await mkdtemp(join(tmpdir(), 'crowsnest-import-'));
-    const stagePath = join(dir, 'staged.ndjson');
-    const out = createWriteStream(stagePath);
+    // Staged lines stay in memory up to STAGE_MEMORY_BYTES and spill to a temporary file beyond that.
+    let memory: string[] | undefined = [];
+    let memoryBytes = 0;
+    let dir: string | undefined;
+    let out: WriteStream | undefined;
+    let stagePath = '';
     const write = async (line: string) => {
-      if (!out.write(line)) await once(out, 'drain');
+      if (memory !== undefined) {
+        memory.push(line);
+        memoryBytes += line.length;
+        if (memoryBytes <= (opts.stageMemoryBytes ?? STAGE_MEMORY_BYTES)) return;
+        dir = await mkdtemp(join(tmpdir(), 'crowsnest-import-'));
+        stagePath = join(dir, 'staged.tsv');
+        out = createWriteStream(stagePath);
+        const spilled = memory;
+        memory = undefined;
+        for (const l of spilled) if (!out.write(l)) await once(out, 'drain');
+        return;
+      }
+      if (out !== undefined && !out.write(line)) await once(out, 'drain');
     };
+    async function* stagedLines(): AsyncGenerator<string> {
+      if (memory !== undefined) {
+        for (const l of memory) yield l.slice(0, -1);
+        return;
+      }
+      yield* createInterface({ input: createReadStream(stagePath), crlfDelay: Infinity });
+    }
     try {
       const seen = new Set<string>();
       const snapshots: string[] = [];
@@ -154,15 +179,17 @@ export class VulnDb {
         await write(`a\t${prev !== undefined ? 1 : 0}\t${hash}\t${key.replace(/[\t\n]/g, ' ')}\t${doc}\n`);
         staged++;
       }
-      out.end();
-      await once(out, 'finish');
+      if (out !== undefined) {
+        out.end();
+        await once(out, 'finish');
+      }
       opts.onProgress?.(read);
       return await this.db.transaction().execute(async (trx) => {
         let batch: Pending[] = [];
         let metrics: CveMetrics[] = [];
         let metricsChanged = 0;
         if (staged > 0) {
-          for await (const line of createInterface({ input: createReadStream(stagePath), crlfDelay: Infinity })) {
+          for await (const line of stagedLines()) {
             if (line === '') continue;
             if (line.startsWith('m\t')) {
               metrics.push(JSON.parse(line.slice(2)) as CveMetrics);
@@ -183,7 +210,9 @@ export class VulnDb {
         }
         await writeBatch(trx, source, batch);
         if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics);
-        const gone = snapshots.length === 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
+        // A snapshot only removes what it no longer lists when it was read without problems: a skipped
+        // (corrupt) entry must not make its package's records disappear.
+        const gone = snapshots.length === 0 || (opts.skipped?.() ?? 0) > 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
         for (const keys of chunks(gone, KEY_CHUNK)) {
           await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
           await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
@@ -229,8 +258,8 @@ export class VulnDb {
         return result;
       });
     } finally {
-      out.destroy();
-      await rm(dir, { recursive: true, force: true });
+      out?.destroy();
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     }
   }
 

@@ -10,7 +10,7 @@ import type { SourceIssue, SourceName } from '../../vulndb/advisory-source.js';
 import { feedsFromEnv } from '../../vulndb/feeds.js';
 import { SOURCES, sourceByName } from '../../vulndb/sources/index.js';
 import { updateFeeds } from '../../vulndb/update.js';
-import { VulnDb, type ImportResult } from '../../vulndb/vulndb-store.js';
+import type { ImportResult } from '../../vulndb/vulndb-store.js';
 import { EXIT_OK, EXIT_USAGE, type CommandModule } from '../cli.js';
 import { addStoreOptions } from './store-options.js';
 import { withContext } from './with-context.js';
@@ -40,7 +40,6 @@ function describeResult(r: ImportResult): string {
   );
 }
 
-
 export const dbCommand: CommandModule = (program: Command, setExit) => {
   const db = program.command('db').description('vulnerability database: import files, update from feeds, show status');
   const names = SOURCES.map((s) => s.name).join('|');
@@ -66,7 +65,7 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
       const issues: SourceIssue[] = [];
       const bar = progress(`importing ${path}`);
       try {
-        const result = await new VulnDb(ctx.db).import(source.name, source.read(path, { issues: (i) => issues.push(i) }), {
+        const result = await ctx.vulndb.import(source.name, source.read(path, { issues: (i) => issues.push(i) }), {
           origin: path,
           onProgress: bar.update,
           skipped: () => issues.length,
@@ -101,7 +100,7 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
         return EXIT_USAGE;
       }
       let bar = progress('');
-      const outcomes = await updateFeeds(new VulnDb(ctx.db), feeds, {
+      const outcomes = await updateFeeds(ctx.vulndb, feeds, {
         onFeed: (feed, phase) => {
           bar.done();
           bar = progress(`${phase === 'download' ? 'downloading' : 'importing'} ${feed.url}`);
@@ -121,7 +120,7 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
   addStoreOptions(db.command('status').description('database revision, counts per source and last updates').option('--json', 'print JSON')).action(
     async (opts: Record<string, unknown>) => {
       await withContext(opts, setExit, async (ctx) => {
-        const s = await new VulnDb(ctx.db).status();
+        const s = await ctx.vulndb.status();
         if (opts.json === true) {
           console.log(JSON.stringify(s, null, 2));
           return EXIT_OK;

@@ -5,7 +5,6 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { errorMessage, jsonBytesTooDeep, LIMITS, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
@@ -18,20 +17,6 @@ export const DEFAULT_OSV_ECOSYSTEMS = ['Go', 'PyPI', 'crates.io', 'npm', 'Maven'
 
 export function osvZipUrl(ecosystem: string, base = OSV_BUCKET): string {
   return `${base}/${encodeURIComponent(ecosystem)}/all.zip`;
-}
-
-async function readLimited(stream: Readable, max: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let got = 0;
-  for await (const c of stream as AsyncIterable<Buffer>) {
-    got += c.length;
-    if (got > max) {
-      stream.destroy();
-      return undefined;
-    }
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
 }
 
 function* parseBuffer(where: string, buf: Buffer | undefined, opts: ReadOptions): Generator<SourceItem> {
@@ -99,8 +84,10 @@ async function isZip(path: string): Promise<boolean> {
 export async function* readOsvZip(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
   const fh = await open(path, 'r');
   let zip: yauzl.ZipFile;
+  const size = (await fh.stat()).size;
+  const reader = new BlockReader(fh, size);
   try {
-    zip = await yauzl.fromRandomAccessReaderPromise(new BlockReader(fh, (await fh.stat()).size), (await fh.stat()).size, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
+    zip = await yauzl.fromRandomAccessReaderPromise(reader, size, { lazyEntries: true, autoClose: true, validateEntrySizes: true });
   } catch (err) {
     await fh.close();
     throw err;
@@ -118,8 +105,12 @@ export async function* readOsvZip(path: string, opts: ReadOptions): AsyncGenerat
       }
       // Raw bytes, inflated synchronously here: small records make the thread-pool hop of async
       // inflate the bottleneck. yauzl does not check CRCs, so we do; a mismatch means a corrupt archive.
-      const raw = await readLimited(await zip.openReadStreamPromise(entry, { decompress: false }), LIMITS.maxRecordBytes);
-      if (raw === undefined) throw new Error(`${where}: compressed entry larger than declared`);
+      if (entry.compressedSize > LIMITS.maxRecordBytes) {
+        opts.issues({ where, message: 'compressed entry too large; skipped' });
+        continue;
+      }
+      const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+      const raw = await reader.readRange(fileDataStart, entry.compressedSize);
       let data: Buffer;
       if (entry.compressionMethod === 0) data = raw;
       else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: LIMITS.maxRecordBytes });

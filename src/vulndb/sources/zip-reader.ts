@@ -41,6 +41,18 @@ export class BlockReader extends yauzl.RandomAccessReader {
     return load;
   }
 
+  /** Bytes [start, start + length) as one buffer (entry data read without a stream per entry). */
+  async readRange(start: number, length: number): Promise<Buffer> {
+    if (start < 0 || length < 0 || start + length > this.size) throw new Error('zip: entry data outside the file');
+    const parts: Buffer[] = [];
+    for (let done = 0; done < length; ) {
+      const part = await this.slice(start + done, length - done);
+      parts.push(part);
+      done += part.length;
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  }
+
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
     const fill = async () => {
       let done = 0;
