@@ -16,6 +16,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import { reportSeverity } from '../reports/severity.js';
+import { describeVulnerability } from '../vulndb/describe.js';
 import type { VulnDb } from '../vulndb/vulndb-store.js';
 import type { ImageEvaluator } from './image-evaluator.js';
 
@@ -73,34 +74,14 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): FastifyPluginAsync
 
     app.get<{ Params: Static<typeof IdParams> }>('/vulnerabilities/:id', { schema: { params: IdParams } }, async (request) => {
       const principal = await deps.access.authenticate(request);
-      const found = await deps.vulndb.getVulnerability(request.params.id);
-      if (!found) throw new NotFoundError(`vulnerability ${request.params.id}`);
-      const primary = found.records.find((r) => r.advisory.id === found.id) ?? found.records[0];
-      const advisory = primary?.advisory;
-      const severity = found.records.map((r) => r.advisory.severity?.rating).find((s) => s !== undefined) ?? found.metrics?.rating;
-      const cvss = found.metrics?.cvss ?? found.records.flatMap((r) => r.advisory.severity?.cvss ?? [])[0];
+      const view = await describeVulnerability(deps.vulndb, request.params.id);
+      if (!view) throw new NotFoundError(`vulnerability ${request.params.id}`);
       const images = [];
-      for (const image of await imagesAffectedBy(deps.db, found.id)) {
+      for (const image of await imagesAffectedBy(deps.db, view.id)) {
         const granted = await deps.access.grantedActions(principal, image.repository, ['pull']);
         if (granted.includes('pull')) images.push(image);
       }
-      return {
-        id: found.id,
-        aliases: found.aliases,
-        summary: found.records.map((r) => r.advisory.summary).find((s) => s !== undefined) ?? null,
-        details: found.records.map((r) => r.advisory.details).find((s) => s !== undefined) ?? null,
-        severity: reportSeverity(severity),
-        cvss: cvss ? { score: cvss.score ?? null, vector: cvss.vector, version: cvss.version } : null,
-        published: advisory?.published ?? null,
-        modified: advisory?.modified ?? null,
-        withdrawn: advisory?.withdrawn ?? null,
-        ...(found.metrics?.kevDateAdded ? { knownExploited: { dateAdded: found.metrics.kevDateAdded } } : {}),
-        ...(found.metrics?.epssScore !== undefined ? { epss: { score: found.metrics.epssScore, percentile: found.metrics.epssPercentile ?? null } } : {}),
-        affected: found.records.flatMap((r) => r.advisory.affected.map((a) => ({ ...a, source: r.source }))),
-        references: [...new Map(found.records.flatMap((r) => r.advisory.references).map((ref) => [ref.url, ref])).values()],
-        sources: found.records.map((r) => ({ source: r.source, id: r.advisory.id })),
-        images,
-      };
+      return { ...view, severity: reportSeverity(view.severity), images };
     });
   };
 }
