@@ -27,7 +27,7 @@ fi
 
 # --- Debian packages -------------------------------------------------------------------------------
 APT_PKGS=(skopeo podman buildah umoci containerd docker-registry wrk uidmap fuse-overlayfs runc
-  iproute2 ca-certificates curl unzip tar gzip postgresql rpm db-util
+  iproute2 ca-certificates curl unzip zip tar gzip postgresql rpm db-util
   pacman-package-manager ruby php-cli maven chromium)
 missing=()
 for p in "${APT_PKGS[@]}"; do
