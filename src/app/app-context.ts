@@ -8,6 +8,8 @@ import { redactUrl } from '../config/config.js';
 import type { Kysely } from 'kysely';
 import { openAccessPolicy, type AccessPolicy } from '../access/access-policy.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
+import { ImageEvaluator } from '../evaluation/image-evaluator.js';
+import { VulnDb } from '../vulndb/vulndb-store.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../metadata/metadata-store.js';
@@ -38,6 +40,9 @@ export interface AppContext {
   readonly metrics: ServerMetrics;
   /** Analysis jobs, SBOM store and the push/settings triggers. */
   readonly analysis: AnalysisModule;
+  /** The merged vulnerability database and the per-image evaluations against it. */
+  readonly vulndb: VulnDb;
+  readonly evaluator: ImageEvaluator;
   close(): Promise<void>;
 }
 
@@ -144,6 +149,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   });
   const settings = new RepositorySettingsStore(database);
   const analysis = createAnalysisModule({ config, db: database, blobs, metadata, settings, events, log });
+  const vulndb = new VulnDb(database);
+  const evaluator = new ImageEvaluator(database, analysis.sboms, vulndb);
   return {
     config,
     log,
@@ -153,6 +160,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     access: overrides.access ?? openAccessPolicy,
     settings,
     analysis,
+    vulndb,
+    evaluator,
     events,
     uploads,
     manifests,

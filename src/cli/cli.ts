@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { dbCommand } from './commands/db.js';
 import { gcCommand } from './commands/gc.js';
 import { sbomCommand } from './commands/sbom.js';
+import { scanCommand } from './commands/scan.js';
 import { serveCommand } from './commands/serve.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -16,7 +17,7 @@ export const EXIT_USAGE = 2;
 /** A command module registers itself on the program and reports its exit code through `setExit`. */
 export type CommandModule = (program: Command, setExit: (code: number) => void) => void;
 
-const commandModules: readonly CommandModule[] = [serveCommand, workerCommand, gcCommand, dbCommand, sbomCommand];
+const commandModules: readonly CommandModule[] = [serveCommand, workerCommand, gcCommand, dbCommand, sbomCommand, scanCommand];
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;

@@ -11,6 +11,15 @@ export function baseEcosystem(ecosystem: string): string {
   return i < 0 ? ecosystem : ecosystem.slice(0, i);
 }
 
+/**
+ * One spelling per release: OSV suffixes Ubuntu LTS releases ("Ubuntu:22.04:LTS") while os-release
+ * detection yields "Ubuntu:22.04"; both are stored and looked up without the suffix. "Ubuntu:Pro:…"
+ * stays distinct (those fixes need an Ubuntu Pro subscription).
+ */
+export function normalizeEcosystem(ecosystem: string): string {
+  return ecosystem.startsWith('Ubuntu:') ? ecosystem.replace(/:LTS$/, '') : ecosystem;
+}
+
 export function normalizePackageName(ecosystem: string, name: string): string {
   switch (baseEcosystem(ecosystem)) {
     case 'PyPI':

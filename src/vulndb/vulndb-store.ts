@@ -1,10 +1,16 @@
 /**
  * The merged vulnerability database over the shared Kysely handle: imports a source's record stream
- * in one transaction (batched multi-row inserts; incremental by `modified` + content hash, snapshot
- * removals), keeps the alias map and the revision (bumped only when an import changed something),
+ * (diffed and staged outside the database, then written in one transaction with batched multi-row
+ * inserts; incremental by `modified` + content hash, snapshot removals), keeps the alias map and the revision (bumped only when an import changed something),
  * and answers the lookups the matcher and the report surfaces need.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Advisory, CveMetrics, Severity } from './advisory.js';
@@ -97,16 +103,24 @@ export class VulnDb {
    * aborted download) rolls back and the previous data stays in force.
    */
   async import(source: SourceName, items: AsyncIterable<SourceItem>, opts: ImportOptions = {}): Promise<ImportResult> {
-    return this.db.transaction().execute(async (trx) => {
-      const existing = new Map<string, { modified: string | null; hash: string }>();
-      for (const r of await trx.selectFrom('vuln_advisory').select(['record_key', 'modified', 'hash']).where('source', '=', source).execute()) {
-        existing.set(r.record_key, { modified: r.modified, hash: r.hash });
-      }
+    // Phase 1, outside any transaction: read, verify and diff the input against what is stored, and
+    // stage only the changed records in a temporary file. The write lock (which registry pushes on the
+    // same SQLite file wait for) is then held just for the database work of phase 2. Two concurrent
+    // imports of one source could race on the diff; `db update` runs feeds one after another.
+    const existing = new Map<string, { modified: string | null; hash: string }>();
+    for (const r of await this.db.selectFrom('vuln_advisory').select(['record_key', 'modified', 'hash']).where('source', '=', source).execute()) {
+      existing.set(r.record_key, { modified: r.modified, hash: r.hash });
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'crowsnest-import-'));
+    const stagePath = join(dir, 'staged.ndjson');
+    const out = createWriteStream(stagePath);
+    const write = async (line: string) => {
+      if (!out.write(line)) await once(out, 'drain');
+    };
+    try {
       const seen = new Set<string>();
       const snapshots: string[] = [];
-      let read = 0, added = 0, updated = 0, unchanged = 0, withdrawn = 0, metricsChanged = 0;
-      let batch: Pending[] = [];
-      let metrics: CveMetrics[] = [];
+      let read = 0, added = 0, updated = 0, unchanged = 0, withdrawn = 0, staged = 0;
       for await (const item of items) {
         if (item.kind === 'snapshot') {
           snapshots.push(item.prefix);
@@ -115,11 +129,8 @@ export class VulnDb {
         read++;
         if (read % 1000 === 0) opts.onProgress?.(read);
         if (item.kind === 'metrics') {
-          metrics.push(item.metrics);
-          if (metrics.length >= BATCH) {
-            metricsChanged += await upsertMetrics(trx, source, metrics);
-            metrics = [];
-          }
+          await write(`m\t${JSON.stringify(item.metrics)}\n`);
+          staged++;
           continue;
         }
         const { key, advisory } = item;
@@ -139,60 +150,88 @@ export class VulnDb {
           updated++;
         } else added++;
         if (advisory.withdrawn !== undefined) withdrawn++;
-        batch.push({ key, advisory, doc, hash, replace: prev !== undefined });
-        if (batch.length >= BATCH) {
-          await writeBatch(trx, source, batch);
-          batch = [];
-        }
+        // Tab-separated: JSON.stringify escapes tabs and newlines inside the document, and keys never contain them.
+        await write(`a\t${prev !== undefined ? 1 : 0}\t${hash}\t${key.replace(/[\t\n]/g, ' ')}\t${doc}\n`);
+        staged++;
       }
-      await writeBatch(trx, source, batch);
-      if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics);
+      out.end();
+      await once(out, 'finish');
       opts.onProgress?.(read);
-      const gone = snapshots.length === 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
-      for (const keys of chunks(gone, KEY_CHUNK)) {
-        await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
-        await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
-      }
-      const changed = added + updated + gone.length + metricsChanged > 0;
-      const now = new Date().toISOString();
-      let revision = (await trx.selectFrom('vuln_state').select('revision').where('id', '=', 1).executeTakeFirst())?.revision ?? 0;
-      if (changed) {
-        if (added + updated + gone.length > 0) await rebuildAliases(trx);
-        revision++;
+      return await this.db.transaction().execute(async (trx) => {
+        let batch: Pending[] = [];
+        let metrics: CveMetrics[] = [];
+        let metricsChanged = 0;
+        if (staged > 0) {
+          for await (const line of createInterface({ input: createReadStream(stagePath), crlfDelay: Infinity })) {
+            if (line === '') continue;
+            if (line.startsWith('m\t')) {
+              metrics.push(JSON.parse(line.slice(2)) as CveMetrics);
+              if (metrics.length >= BATCH) {
+                metricsChanged += await upsertMetrics(trx, source, metrics);
+                metrics = [];
+              }
+              continue;
+            }
+            const [, replace, hash, key] = line.split('\t', 4);
+            const doc = line.slice(2 + (replace ?? '').length + 1 + (hash ?? '').length + 1 + (key ?? '').length + 1);
+            batch.push({ key: key ?? '', advisory: JSON.parse(doc) as Advisory, doc, hash: hash ?? '', replace: replace === '1' });
+            if (batch.length >= BATCH) {
+              await writeBatch(trx, source, batch);
+              batch = [];
+            }
+          }
+        }
+        await writeBatch(trx, source, batch);
+        if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics);
+        const gone = snapshots.length === 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
+        for (const keys of chunks(gone, KEY_CHUNK)) {
+          await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
+          await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
+        }
+        const changed = added + updated + gone.length + metricsChanged > 0;
+        const now = new Date().toISOString();
+        let revision = (await trx.selectFrom('vuln_state').select('revision').where('id', '=', 1).executeTakeFirst())?.revision ?? 0;
+        if (changed) {
+          if (added + updated + gone.length > 0) await rebuildAliases(trx);
+          revision++;
+          await trx
+            .insertInto('vuln_state')
+            .values({ id: 1, revision, updated_at: now })
+            .onConflict((oc) => oc.column('id').doUpdateSet({ revision, updated_at: now }))
+            .execute();
+        }
+        const result: ImportResult = {
+          source,
+          read,
+          added,
+          updated,
+          unchanged,
+          removed: gone.length,
+          withdrawn,
+          metrics: metricsChanged,
+          skipped: opts.skipped?.() ?? 0,
+          revision,
+          changed,
+        };
+        const lastChange = changed ? now : null;
         await trx
-          .insertInto('vuln_state')
-          .values({ id: 1, revision, updated_at: now })
-          .onConflict((oc) => oc.column('id').doUpdateSet({ revision, updated_at: now }))
+          .insertInto('vuln_source')
+          .values({ source, last_update: now, last_change: lastChange, last_origin: opts.origin ?? null, last_result: JSON.stringify(result) })
+          .onConflict((oc) =>
+            oc.column('source').doUpdateSet((eb) => ({
+              last_update: now,
+              last_origin: opts.origin ?? null,
+              last_result: JSON.stringify(result),
+              last_change: changed ? now : eb.ref('vuln_source.last_change'),
+            })),
+          )
           .execute();
-      }
-      const result: ImportResult = {
-        source,
-        read,
-        added,
-        updated,
-        unchanged,
-        removed: gone.length,
-        withdrawn,
-        metrics: metricsChanged,
-        skipped: opts.skipped?.() ?? 0,
-        revision,
-        changed,
-      };
-      const lastChange = changed ? now : null;
-      await trx
-        .insertInto('vuln_source')
-        .values({ source, last_update: now, last_change: lastChange, last_origin: opts.origin ?? null, last_result: JSON.stringify(result) })
-        .onConflict((oc) =>
-          oc.column('source').doUpdateSet((eb) => ({
-            last_update: now,
-            last_origin: opts.origin ?? null,
-            last_result: JSON.stringify(result),
-            last_change: changed ? now : eb.ref('vuln_source.last_change'),
-          })),
-        )
-        .execute();
-      return result;
-    });
+        return result;
+      });
+    } finally {
+      out.destroy();
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   async status(): Promise<DbStatus> {

@@ -12,13 +12,14 @@ import type { Kysely } from 'kysely';
 import type { AccessPolicy } from '../../access/access-policy.js';
 import { requireRepositoryAccess } from '../../access/require-access.js';
 import { repositoryFromParams } from '../../api/repository-name.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { listPlatforms, resolveImage, type BlobSource } from '../../image/image-reader.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { Database } from '../../metadata/kysely/schema/index.js';
 import { isSbomFormat, renderSbom, SBOM_FORMATS, type SbomFormat } from '../../sbom/formats.js';
 import { ANALYZE_JOB } from '../engine/analysis-service.js';
 import { platformString, type AnalysisRecord, type SbomStore } from '../store/sbom-store.js';
+import { platformRank, resolveAnalyzedImage } from './analyzed-image.js';
 
 export type TagAnalysisStatus = 'none' | 'queued' | 'running' | 'done' | 'failed' | 'unsupported';
 
@@ -73,13 +74,9 @@ export function aggregateStatus(records: readonly AnalysisRecord[], jobStatus: s
   return jobStatus === 'dead' ? 'failed' : 'none';
 }
 
-function rank(platform: string): number {
-  return platform === 'linux/amd64' ? 0 : platform.startsWith('linux/') ? 1 : 2;
-}
-
 export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
   const platformsOf = async (digest: string, records: readonly AnalysisRecord[]): Promise<string[]> => {
-    if (records.length > 0) return records.map((r) => r.platform).filter(Boolean).sort((a, b) => rank(a) - rank(b));
+    if (records.length > 0) return records.map((r) => r.platform).filter(Boolean).sort((a, b) => platformRank(a) - platformRank(b));
     try {
       const ps = await listPlatforms(deps.source, digest);
       const out: string[] = [];
@@ -98,6 +95,8 @@ export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
     app.get<{ Params: Static<typeof RepoParams> }>('/repositories/:ns/:name/tags', { schema: { params: RepoParams } }, async (request) => {
       const repository = repositoryFromParams(request.params);
       await requireRepositoryAccess(deps.access, request, repository, 'pull');
+      const known = await deps.db.selectFrom('repositories').select('name').where('name', '=', repository).executeTakeFirst();
+      if (!known) throw new NotFoundError(`repository ${repository}`);
       const tags = await deps.db
         .selectFrom('tags')
         .select(['name', 'manifest_digest', 'updated_at'])
@@ -134,31 +133,9 @@ export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
         await requireRepositoryAccess(deps.access, request, repository, 'pull');
         const format = request.query.format ?? 'json';
         if (!isSbomFormat(format)) throw new ValidationError(`format must be one of ${SBOM_FORMATS.join(', ')}`);
-        const tag = await deps.db
-          .selectFrom('tags')
-          .select('manifest_digest')
-          .where('repository', '=', repository)
-          .where('name', '=', request.params.tag)
-          .executeTakeFirst();
-        if (!tag) throw new NotFoundError(`tag ${repository}:${request.params.tag}`);
-        const records = await deps.sboms.analysesOf(tag.manifest_digest);
-        const job = await deps.queue.findByKey(ANALYZE_JOB, tag.manifest_digest);
-        const wanted = request.query.platform;
-        const candidates = records.filter((r) => wanted === undefined || r.platform === wanted).sort((a, b) => rank(a.platform) - rank(b.platform));
-        const chosen = candidates.find((r) => r.status === 'done') ?? candidates[0];
-        if (!chosen || chosen.status === 'queued' || chosen.status === 'running') {
-          if (job?.status === 'queued' || job?.status === 'running' || chosen) {
-            throw new ConflictError(`analysis of ${repository}:${request.params.tag} is ${chosen?.status ?? job?.status ?? 'queued'}; retry later`);
-          }
-          throw new NotFoundError(`SBOM of ${repository}:${request.params.tag}${wanted !== undefined ? ` (${wanted})` : ''}: image not analyzed`);
-        }
-        if (chosen.status !== 'done') {
-          throw new NotFoundError(`SBOM of ${repository}:${request.params.tag} (analysis ${chosen.status}${chosen.reason ? `: ${chosen.reason}` : ''})`);
-        }
-        const sbom = await deps.sboms.load(chosen.manifestDigest, chosen.platform);
-        if (!sbom) throw new NotFoundError(`SBOM of ${repository}:${request.params.tag}`);
+        const { sbom } = await resolveAnalyzedImage(deps, repository, request.params.tag, request.query.platform);
         const registry = deps.publicUrl !== undefined ? new URL(deps.publicUrl).host : request.host;
-        const doc = renderSbom({ ...sbom, image: { ...sbom.image, repository, tag: request.params.tag } }, format, { registry });
+        const doc = renderSbom(sbom, format, { registry });
         return reply.type(CONTENT_TYPES[format]).send(doc);
       },
     );

@@ -1,4 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,7 +39,33 @@ describe.skipIf(!hasShared('data', 'osv'))('crowsnest db', () => {
     const s = JSON.parse(status.out) as { revision: number; sources: { source: string; advisories: number }[] };
     expect(s.revision).toBe(2);
     expect(s.sources.map((x) => x.source)).toEqual(['debian', 'osv']);
-    expect((await run(['db', 'status', '--data', data])).out).toMatch(/^revision 2, updated /);
+    expect((await run(['db', 'status', '--data', data])).out).toMatch(/^version 2 \(revision\), updated /);
+  });
+
+  it('updates from the feeds named in CROWSNEST_VULNDB_* and reports a failing feed with exit 2', async () => {
+    const kev = await readFile(sharedPath('data', 'kev', 'known_exploited_vulnerabilities-sample.json'));
+    const server = createServer((req, res) => {
+      if (req.url === '/kev.json') res.writeHead(200, { 'content-length': kev.length }).end(kev);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const saved = { ...process.env };
+    try {
+      process.env.CROWSNEST_VULNDB_SOURCES = 'kev';
+      process.env.CROWSNEST_VULNDB_KEV_URL = `${base}/kev.json`;
+      const ok = await run(['db', 'update', '--data', data]);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/kev\.json: kev: read \d+, .*metrics \d+/);
+      process.env.CROWSNEST_VULNDB_KEV_URL = `${base}/missing.json`;
+      const bad = await run(['db', 'update', '--data', data]);
+      expect(bad.code).toBe(2);
+      expect(bad.out).toMatch(/FAILED \(previous data kept\): .*HTTP 404/);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('rejects unknown sources and missing paths with exit 2', async () => {

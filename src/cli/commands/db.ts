@@ -6,15 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { createAppContext, createLogger, StartupError, type AppContext } from '../../app/app-context.js';
-import type { Config } from '../../config/config.js';
 import type { SourceIssue, SourceName } from '../../vulndb/advisory-source.js';
 import { feedsFromEnv } from '../../vulndb/feeds.js';
 import { SOURCES, sourceByName } from '../../vulndb/sources/index.js';
 import { updateFeeds } from '../../vulndb/update.js';
 import { VulnDb, type ImportResult } from '../../vulndb/vulndb-store.js';
 import { EXIT_OK, EXIT_USAGE, type CommandModule } from '../cli.js';
-import { addStoreOptions, resolveConfig } from './store-options.js';
+import { addStoreOptions } from './store-options.js';
+import { withContext } from './with-context.js';
 
 /** A one-line progress display on stderr, only when stderr is a terminal. */
 function progress(label: string): { update: (n: number) => void; done: () => void } {
@@ -41,25 +40,6 @@ function describeResult(r: ImportResult): string {
   );
 }
 
-async function withContext(opts: Record<string, unknown>, setExit: (code: number) => void, fn: (ctx: AppContext, config: Config) => Promise<number>): Promise<void> {
-  const config = resolveConfig(opts);
-  if (!config) return setExit(EXIT_USAGE);
-  let ctx: AppContext;
-  try {
-    ctx = await createAppContext(config, { log: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 2) });
-  } catch (err: unknown) {
-    if (err instanceof StartupError) {
-      process.stderr.write(`crowsnest: cannot open the installation:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`);
-      return setExit(EXIT_USAGE);
-    }
-    throw err;
-  }
-  try {
-    setExit(await fn(ctx, config));
-  } finally {
-    await ctx.close();
-  }
-}
 
 export const dbCommand: CommandModule = (program: Command, setExit) => {
   const db = program.command('db').description('vulnerability database: import files, update from feeds, show status');
@@ -146,7 +126,7 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
           console.log(JSON.stringify(s, null, 2));
           return EXIT_OK;
         }
-        console.log(`revision ${s.revision}${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
+        console.log(`version ${s.revision} (revision)${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
         console.log(`${s.vulnerabilities} vulnerabilities from ${s.advisories} advisories, ${s.affected} affected packages`);
         console.log(`CVE metrics: NVD ${s.metrics.nvd}, KEV ${s.metrics.kev}, EPSS ${s.metrics.epss}`);
         for (const src of s.sources) {

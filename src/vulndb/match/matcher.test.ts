@@ -10,6 +10,9 @@ import { debianSource } from '../sources/debian-source.js';
 import { osvSource } from '../sources/osv-source.js';
 import { memoryDb } from '../test-helpers.js';
 import { VulnDb } from '../vulndb-store.js';
+import type { Digest } from '../../core/digest.js';
+import type { ImageSbom } from '../../model/sbom.js';
+import { createVulnService } from '../index.js';
 import { VulnMatcher } from './matcher.js';
 
 const pkg = (type: PackageType, name: string, version: string, extra: Partial<Package> = {}): Package => ({
@@ -75,6 +78,23 @@ describe.skipIf(!hasShared('data', 'osv') || !hasShared('data', 'debian-security
     expect(found.find((f) => f.id === 'CVE-2014-1424')).toBeUndefined();
   });
 
+  it('finds an SBOM\'s vulnerabilities through createVulnService, matching distro packages in the SBOM\'s release', async () => {
+    const svc = createVulnService(db);
+    const osvdev = JSON.parse(await readFile(sharedPath('data', 'debian-security-tracker', 'osvdev-sample-tracker.json'), 'utf8')) as Record<string, Record<string, { releases: Record<string, { repositories: Record<string, string> }> }>>;
+    const installed = osvdev.apparmor?.['CVE-2016-1585']?.releases.bookworm?.repositories.bookworm ?? '';
+    const sbom: ImageSbom = {
+      image: { digest: `sha256:${'0'.repeat(64)}` as Digest, layers: [] },
+      distro: { id: 'debian', versionId: '12', ecosystem: 'Debian:12' },
+      packages: [pkg('deb', 'apparmor', installed), pkg('golang', 'github.com/aws/aws-sdk-go', 'v1.44.0')],
+      analyzedAt: new Date().toISOString(),
+      tool: { name: 'test', version: '0' },
+    };
+    const ids = (await svc.findingsFor(sbom)).map((f) => f.id);
+    expect(ids).toContain('CVE-2016-1585');
+    expect(ids).toContain('CVE-2020-8911');
+    expect((await svc.getVulnerability('GHSA-f5pg-7wfw-84q9'))?.id).toBe('CVE-2020-8911');
+  });
+
   it('never matches withdrawn records', async () => {
     const withdrawn = (await osvFiles('crates.io')).filter((r) => r.withdrawn !== undefined && r.affected?.length);
     expect(withdrawn.length).toBeGreaterThan(10);
@@ -130,3 +150,54 @@ describe.skipIf(!hasShared('data', 'osv') || !hasShared('data', 'debian-security
     expect(warmMs).toBeLessThan(1000);
   });
 });
+
+describe.skipIf(!hasShared('data', 'osv', 'Ubuntu'))('VulnMatcher on Ubuntu OSV records', () => {
+  it('matches "Ubuntu:22.04" packages against records published for "Ubuntu:22.04:LTS"', async () => {
+    const db = await memoryDb();
+    try {
+      const store = new VulnDb(db);
+      await store.import('osv', osvSource.read(sharedPath('data', 'osv', 'Ubuntu'), { issues: () => undefined }));
+      const dir = sharedPath('data', 'osv', 'Ubuntu');
+      const recs = await Promise.all((await readdir(dir)).map(async (f) => JSON.parse(await readFile(`${dir}/${f}`, 'utf8')) as OsvFile));
+      const hit = recs.flatMap((r) => (r.affected ?? []).filter((a) => a.package.ecosystem === 'Ubuntu:22.04:LTS' && a.ranges?.[0]?.events.some((e) => e.fixed !== undefined)).map((a) => ({ r, a })))[0];
+      if (!hit) throw new Error('no Ubuntu 22.04 record with a fix in the data');
+      const found = await new VulnMatcher(store).match([pkg('deb', hit.a.package.name, '0.0.1-0ubuntu1', { source: { name: hit.a.package.name } })], { id: 'ubuntu', versionId: '22.04', ecosystem: 'Ubuntu:22.04' });
+      expect(found.map((f) => f.sourceId)).toContain(hit.r.id);
+      // UBUNTU-CVE-… records name their CVE in `upstream`; the finding is reported under the CVE.
+      const f = found.find((x) => x.sourceId === hit.r.id);
+      if (hit.r.id.startsWith('UBUNTU-CVE-')) expect(f?.id).toBe(hit.r.id.replace(/^UBUNTU-/, ''));
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe.skipIf(!hasShared('data', 'alpine-secdb'))('VulnMatcher on Alpine secdb', () => {
+  it('reports an apk below the fixed version by its origin, not at or above it, and never a "0" (not affected) entry', async () => {
+    const db = await memoryDb();
+    try {
+      const store = new VulnDb(db);
+      const { alpineSource } = await import('../sources/alpine-source.js');
+      await store.import('alpine', alpineSource.read(sharedPath('data', 'alpine-secdb'), { issues: () => undefined }));
+      const { parse } = await import('yaml');
+      const doc = parse(await readFile(sharedPath('data', 'alpine-secdb', 'v3.11', 'main.yaml'), 'utf8')) as { packages: { pkg: { name: string; secfixes?: Record<string, string[]> } }[] };
+      const [fixed, cves] = Object.entries(doc.packages.find((p) => p.pkg.name === 'ansible')?.pkg.secfixes ?? {})[0] ?? ['', []];
+      const distro = { id: 'alpine', versionId: '3.11.6', ecosystem: 'Alpine:v3.11' };
+      const apk = (version: string) => pkg('apk', 'ansible-doc', version, { source: { name: 'ansible' } });
+      const below = (await matcher(store).match([apk(fixed.replace(/-r\d+$/, '-r0').replace(/(\d+)-r0$/, (_m, n: string) => `${Number(n) - 1}-r0`))], distro)).map((f) => f.id);
+      expect(below).toContain(cves[0]);
+      expect((await matcher(store).match([apk(fixed)], distro)).map((f) => f.id)).not.toContain(cves[0]);
+      const dbDoc = parse(await readFile(sharedPath('data', 'alpine-secdb', 'v3.8', 'main.yaml'), 'utf8')) as typeof doc;
+      const zero = dbDoc.packages.find((p) => p.pkg.secfixes?.['0'] !== undefined);
+      if (!zero) throw new Error('no "0" secfixes entry in v3.8');
+      const found = await matcher(store).match([pkg('apk', zero.pkg.name, '1.0-r0')], { id: 'alpine', ecosystem: 'Alpine:v3.8' });
+      expect(found.filter((f) => zero.pkg.secfixes?.['0']?.includes(f.id))).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+function matcher(store: VulnDb): VulnMatcher {
+  return new VulnMatcher(store);
+}

@@ -10,7 +10,7 @@ import { compare as versionCompare, schemeForEcosystem } from '../../versions/in
 import type { Package } from '../../model/package.js';
 import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss } from '../advisory.js';
 import { bestCvss } from '../cvss.js';
-import { ecosystemForType, isDistroType, normalizePackageName } from '../names.js';
+import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageName } from '../names.js';
 import type { AffectedRow, VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
 import { evaluate, type Compare } from './osv-ranges.js';
@@ -41,8 +41,9 @@ interface Lookup {
 /** Where and under which name a package is looked up; undefined when it has no ecosystem. */
 export function lookupKey(pkg: Package, distro: Distro | undefined): Lookup | undefined {
   if (isDistroType(pkg.type)) {
-    const ecosystem = pkg.ecosystem ?? distro?.ecosystem;
-    if (ecosystem === undefined) return undefined;
+    const release = pkg.ecosystem ?? distro?.ecosystem;
+    if (release === undefined) return undefined;
+    const ecosystem = normalizeEcosystem(release);
     // Distro advisories are about source packages and their (source) versions.
     return { ecosystem, name: pkg.source?.name ?? pkg.name, version: pkg.source?.version ?? pkg.version, distro: true, pkg };
   }
@@ -61,7 +62,14 @@ interface MatchCache {
   readonly rows: Map<string, AffectedRow[]>;
   readonly canonical: Map<string, string>;
   readonly info: Map<string, VulnInfo>;
+  /** Rows of a key grouped by canonical vulnerability id, with parsed ranges and a compare memo. */
+  readonly grouped: Map<string, Map<string, AffectedRow[]>>;
+  readonly ctx: EvalContext;
   size: number;
+}
+
+function emptyCache(revision: number): MatchCache {
+  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
 }
 
 interface EvalContext {
@@ -79,13 +87,18 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
+/** Bump whenever the matcher's output for the same packages and data can change (part of a findings cache key). */
+export const MATCHER_VERSION = 1;
+
 export class VulnMatcher {
+  readonly version = MATCHER_VERSION;
+
   constructor(
     private readonly db: VulnDb,
     private readonly deps: MatcherDeps = defaultMatcherDeps,
   ) {}
 
-  private cache: MatchCache = { revision: -1, rows: new Map(), canonical: new Map(), info: new Map(), size: 0 };
+  private cache: MatchCache = emptyCache(-1);
 
   /**
    * Database answers are cached per revision (one cheap revision query per call), so re-evaluating
@@ -94,7 +107,7 @@ export class VulnMatcher {
   private async cached(keys: readonly string[], lookups: readonly Lookup[]): Promise<MatchCache> {
     const revision = await this.db.revision();
     if (revision !== this.cache.revision || this.cache.size > MAX_CACHE_ENTRIES) {
-      this.cache = { revision, rows: new Map(), canonical: new Map(), info: new Map(), size: 0 };
+      this.cache = emptyCache(revision);
     }
     const c = this.cache;
     const missing = lookups.filter((l, i) => !c.rows.has(keys[i] as string));
@@ -116,7 +129,8 @@ export class VulnMatcher {
     const byKey = cache.rows;
     const canonical = cache.canonical;
     const pending: { lookup: Lookup; vuln: string; row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string }[] = [];
-    const ctx: EvalContext = { parsed: new Map(), compare: new Map() };
+    const ctx = cache.ctx;
+    for (const memo of ctx.compare.values()) if (memo.size > MAX_CACHE_ENTRIES) memo.clear();
     // Identical (ecosystem, name, version) packages (the same library in several places) are evaluated once.
     const evaluated = new Map<string, { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[]>();
     for (const lookup of lookups) {
@@ -130,12 +144,17 @@ export class VulnMatcher {
       }
       const results: { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[] = [];
       evaluated.set(memoKey, results);
-      const byVuln = new Map<string, AffectedRow[]>();
-      for (const r of candidates) {
-        const id = canonical.get(r.vulnId) ?? r.vulnId;
-        const l = byVuln.get(id);
-        if (l) l.push(r);
-        else byVuln.set(id, [r]);
+      const groupKey = keyOf(lookup.ecosystem, lookup.name);
+      let byVuln = cache.grouped.get(groupKey);
+      if (!byVuln) {
+        byVuln = new Map<string, AffectedRow[]>();
+        for (const r of candidates) {
+          const id = canonical.get(r.vulnId) ?? r.vulnId;
+          const l = byVuln.get(id);
+          if (l) l.push(r);
+          else byVuln.set(id, [r]);
+        }
+        cache.grouped.set(groupKey, byVuln);
       }
       for (const [vuln, list] of byVuln) {
         const m = this.evaluateVuln(lookup, list, ctx);

@@ -139,3 +139,106 @@ export async function* objectMembers(input: Readable, limits: ObjectStreamLimits
   }
   if (state !== 7) throw new JsonShapeError('document ends before the top-level object closes');
 }
+
+/**
+ * Streams the object elements of the array under top-level member `member` (`{"…": …, "vulnerabilities":
+ * [{…}, {…}]}`) as raw bytes, one at a time: NVD's yearly feeds are hundreds of MB in one document.
+ * Elements larger or deeper than the limits yield `undefined`. Rejects when the document ends early.
+ */
+export async function* arrayMemberItems(input: Readable, member: string, limits: ObjectStreamLimits): AsyncGenerator<Buffer | undefined> {
+  let depth = 0;
+  let inString = false;
+  let escape = false;
+  let stringStart: Buffer[] | undefined;
+  let lastString: string | undefined;
+  let pendingKey: string | undefined;
+  let currentKey: string | undefined;
+  let inTarget = false;
+  let parts: Buffer[] = [];
+  let size = 0;
+  let capturing = false;
+  let tooBig = false;
+  let tooDeep = false;
+  let seenObject = false;
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let start = capturing ? 0 : -1;
+    let strFrom = stringStart !== undefined ? 0 : -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i] as number;
+      if (inString) {
+        if (escape) escape = false;
+        else if (c === 0x5c) escape = true;
+        else if (c === 0x22) {
+          inString = false;
+          if (stringStart !== undefined) {
+            stringStart.push(chunk.subarray(strFrom, i + 1));
+            const text = Buffer.concat(stringStart);
+            lastString = text.length <= 4096 ? (JSON.parse(text.toString('utf8')) as string) : undefined;
+            stringStart = undefined;
+          }
+        }
+        continue;
+      }
+      if (c === 0x22) {
+        inString = true;
+        if (depth === 1) {
+          lastString = undefined;
+          stringStart = [];
+          strFrom = i;
+        }
+        continue;
+      }
+      if (c === 0x3a && depth === 1) {
+        pendingKey = lastString;
+        continue;
+      }
+      if (c === 0x7b || c === 0x5b) {
+        if (depth === 0) {
+          if (c !== 0x7b) throw new JsonShapeError('not a JSON object');
+          seenObject = true;
+        }
+        if (depth === 1) {
+          currentKey = pendingKey;
+          inTarget = c === 0x5b && currentKey === member;
+        }
+        depth++;
+        if (inTarget && depth === 3) {
+          capturing = true;
+          start = i;
+          parts = [];
+          size = 0;
+          tooBig = tooDeep = false;
+        }
+        if (capturing && depth - 2 > limits.maxDepth) tooDeep = true;
+        continue;
+      }
+      if (c === 0x7d || c === 0x5d) {
+        depth--;
+        if (depth < 0) throw new JsonShapeError('unbalanced brackets');
+        if (capturing && depth === 2) {
+          capturing = false;
+          if (size + i + 1 - start > limits.maxMemberBytes) tooBig = true;
+          if (!tooBig) parts.push(chunk.subarray(start, i + 1));
+          yield tooBig || tooDeep ? undefined : Buffer.concat(parts);
+          parts = [];
+        }
+        if (depth === 1) inTarget = false;
+        continue;
+      }
+      if (depth === 0 && !WS.has(c) && c !== 0xef && c !== 0xbb && c !== 0xbf) throw new JsonShapeError('not a JSON object');
+    }
+    if (stringStart !== undefined) {
+      stringStart.push(Buffer.from(chunk.subarray(strFrom)));
+      if (stringStart.length > 64) stringStart = undefined;
+    }
+    if (capturing && start >= 0) {
+      const rest = chunk.subarray(start);
+      size += rest.length;
+      if (size > limits.maxMemberBytes) {
+        tooBig = true;
+        parts = [];
+      } else if (!tooBig) parts.push(Buffer.from(rest));
+    }
+  }
+  if (!seenObject || depth !== 0 || inString) throw new JsonShapeError('document ends before the top-level object closes');
+}

@@ -7,8 +7,16 @@ import { createInterface } from 'node:readline';
 import type { Cvss, CveMetrics } from '../advisory.js';
 import { errorMessage, isRecord, jsonBytesTooDeep, LIMITS, str, type AdvisorySource, type ReadOptions, type SourceItem } from '../advisory-source.js';
 import { feedFiles, openFeed, readFeedText } from './input.js';
+import { arrayMemberItems } from './json-object-stream.js';
 
-export const NVD_FEED_URL = 'https://nvd.nist.gov/feeds/json/cve/2.0/nvdcve-2.0-modified.json.gz';
+export const NVD_FEED_BASE = 'https://nvd.nist.gov/feeds/json/cve/2.0';
+
+/** The yearly NVD 2.0 feeds (complete history) followed by the "modified" feed, which is newer and so imported last. */
+export function nvdFeedUrls(now = new Date(), base = NVD_FEED_BASE): string[] {
+  const years: string[] = [];
+  for (let y = 2002; y <= now.getUTCFullYear(); y++) years.push(`${base}/nvdcve-2.0-${y}.json.gz`);
+  return [...years, `${base}/nvdcve-2.0-modified.json.gz`];
+}
 export const KEV_URL = 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json';
 export const EPSS_URL = 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz';
 
@@ -51,26 +59,26 @@ export function nvdMetrics(item: unknown): CveMetrics | undefined {
 export const nvdSource: AdvisorySource = {
   name: 'nvd',
   distro: false,
-  defaultUrls: [NVD_FEED_URL],
+  defaultUrls: nvdFeedUrls(),
   async *read(path: string, opts: ReadOptions): AsyncGenerator<SourceItem> {
     for (const file of await feedFiles(path, ['.json', '.json.gz'])) {
-      let doc: unknown;
       try {
-        doc = await readJson(file);
+        // Streamed item by item: a yearly feed is one document of hundreds of MB.
+        for await (const bytes of arrayMemberItems(await openFeed(file), 'vulnerabilities', { maxMemberBytes: LIMITS.maxRecordBytes, maxDepth: LIMITS.maxJsonDepth })) {
+          opts.signal?.throwIfAborted();
+          let item: unknown;
+          try {
+            item = bytes === undefined ? undefined : JSON.parse(bytes.toString('utf8'));
+          } catch {
+            item = undefined;
+          }
+          const m = nvdMetrics(item);
+          if (m) yield { kind: 'metrics', metrics: m };
+          else if (!(isRecord(item) && isRecord(item.cve) && typeof item.cve.id === 'string')) opts.issues({ where: file, message: 'unreadable vulnerability item (no cve.id, too large or invalid JSON)' });
+        }
       } catch (err) {
         if (file === path) throw err;
         opts.issues({ where: file, message: errorMessage(err) });
-        continue;
-      }
-      if (!isRecord(doc) || !Array.isArray(doc.vulnerabilities)) {
-        if (file === path) throw new Error(`${file}: not an NVD CVE API 2.0 document`);
-        opts.issues({ where: file, message: 'not an NVD CVE API 2.0 document' });
-        continue;
-      }
-      for (const item of doc.vulnerabilities) {
-        const m = nvdMetrics(item);
-        if (m) yield { kind: 'metrics', metrics: m };
-        else if (!(isRecord(item) && isRecord(item.cve) && typeof item.cve.id === 'string')) opts.issues({ where: file, message: 'vulnerability item without cve.id' });
       }
     }
   },

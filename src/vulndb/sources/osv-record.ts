@@ -6,7 +6,7 @@
 import type { Advisory, Affected, AffectedRange, Cvss, RangeEvent, RangeType, Reference } from '../advisory.js';
 import { isRecord, LIMITS, str } from '../advisory-source.js';
 import { cvssFromVector } from '../cvss.js';
-import { normalizePackageName } from '../names.js';
+import { normalizeEcosystem, normalizePackageName } from '../names.js';
 
 const RANGE_TYPES = new Set<RangeType>(['ECOSYSTEM', 'SEMVER', 'GIT']);
 const EVENT_KEYS = ['introduced', 'fixed', 'last_affected', 'limit'] as const;
@@ -51,7 +51,8 @@ export function parseOsvRecord(obj: unknown): Advisory | string {
   if (obj.affected !== undefined && !Array.isArray(obj.affected)) return 'affected is not a list';
   for (const a of (obj.affected as unknown[] | undefined) ?? []) {
     if (!isRecord(a) || !isRecord(a.package)) continue;
-    const ecosystem = str(a.package.ecosystem, 128);
+    const rawEcosystem = str(a.package.ecosystem, 128);
+    const ecosystem = rawEcosystem === undefined ? undefined : normalizeEcosystem(rawEcosystem);
     const name = str(a.package.name, 1024);
     if (ecosystem === undefined || name === undefined) continue;
     const ranges = Array.isArray(a.ranges) ? a.ranges.map(parseRange).filter((r): r is AffectedRange => r !== undefined) : [];
@@ -87,9 +88,22 @@ export function parseOsvRecord(obj: unknown): Advisory | string {
       if (url !== undefined && isRecord(r)) references.push({ type: str(r.type, 64) ?? 'WEB', url });
     }
   }
+  const aliases = strings(obj.aliases).filter((a) => a !== id);
+  // Distro records about exactly one upstream CVE (UBUNTU-CVE-…, a single-CVE ALSA/RLSA) name it in
+  // `upstream` or `related` rather than `aliases`; they describe that one vulnerability, so join it.
+  // Records covering several CVEs stay separate: an alias maps to exactly one vulnerability.
+  if (aliases.length === 0) {
+    for (const field of [obj.upstream, obj.related]) {
+      const ids = strings(field);
+      if (ids.length === 1 && ids[0]?.startsWith('CVE-') === true) {
+        aliases.push(ids[0]);
+        break;
+      }
+    }
+  }
   const advisory: Advisory = {
     id,
-    aliases: strings(obj.aliases).filter((a) => a !== id),
+    aliases,
     references,
     affected,
   };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../../../test/helpers/shared.js';
-import { collect } from '../test-helpers.js';
+import { collect, makeZip } from '../test-helpers.js';
 import { osvSource } from './osv-source.js';
 import { parseOsvRecord } from './osv-record.js';
 
@@ -17,6 +17,16 @@ describe.skipIf(!hasShared('data', 'osv'))('OSV source on the shared data', () =
     const { records, issues } = await collect(osvSource, dir);
     expect(issues).toEqual([]);
     expect(records.length).toBe(await countJson(dir));
+  });
+
+  it('reads every other shared OSV folder (GHSA, Ubuntu, AlmaLinux, Rocky, Debian) without issues', async () => {
+    const { readdir: rd } = await import('node:fs/promises');
+    const others = (await rd(sharedPath('data', 'osv'))).filter((d) => !['Go', 'PyPI', 'crates.io'].includes(d));
+    for (const eco of others) {
+      const { records, issues } = await collect(osvSource, sharedPath('data', 'osv', eco));
+      expect(issues, eco).toEqual([]);
+      expect(records.length, eco).toBe(await countJson(sharedPath('data', 'osv', eco)));
+    }
   });
 
   it('normalizes a Go record as published', async () => {
@@ -58,6 +68,21 @@ describe('OSV source on malformed input', () => {
     await writeFile(join(dir, 'a', 'b', 'notes.txt'), 'ignored');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+  // (zip fixtures are written into `dir` too, under names the directory test ignores: not *.json)
+
+  it('reads an all.zip, and rejects a zip whose entry data is damaged', async () => {
+    const good = Buffer.from(JSON.stringify({ id: 'Z-1', modified: '2024-01-01T00:00:00Z', affected: [] }));
+    const other = Buffer.from(JSON.stringify({ id: 'Z-2', summary: 'x'.repeat(500) }));
+    const zip = makeZip([{ name: 'Z-1.json', data: good }, { name: 'dir/Z-2.json', data: other }, { name: 'README.txt', data: Buffer.from('hi') }]);
+    await writeFile(join(dir, 'all.zip'), zip);
+    const ok = await collect(osvSource, join(dir, 'all.zip'));
+    expect(ok.records.map((r) => r.kind === 'advisory' && r.advisory.id)).toEqual(['Z-1', 'Z-2']);
+    const bad = Buffer.from(zip);
+    const at = bad.indexOf(Buffer.from('dir/Z-2.json')) + 'dir/Z-2.json'.length + 5;
+    bad[at] = (bad[at] ?? 0) ^ 0xff;
+    await writeFile(join(dir, 'bad.zip'), bad);
+    await expect(collect(osvSource, join(dir, 'bad.zip'))).rejects.toThrow();
+  });
 
   it('counts and skips corrupt records, reads the good one at any depth', async () => {
     const { records, issues } = await collect(osvSource, dir);

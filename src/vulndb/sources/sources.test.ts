@@ -7,7 +7,7 @@ import type { Advisory, CveMetrics } from '../advisory.js';
 import { collect } from '../test-helpers.js';
 import { alpineSource } from './alpine-source.js';
 import { debianSource } from './debian-source.js';
-import { objectMembers } from './json-object-stream.js';
+import { arrayMemberItems, objectMembers } from './json-object-stream.js';
 import { epssSource, kevSource, nvdSource } from './metrics-sources.js';
 
 const advisories = (rs: { kind: string }[]) => rs.flatMap((r) => ('advisory' in r ? [(r as unknown as { advisory: Advisory }).advisory] : []));
@@ -34,6 +34,24 @@ describe('objectMembers', () => {
     const out: (Buffer | undefined)[] = [];
     for await (const [, v] of objectMembers(Readable.from([Buffer.from('{"a": [[[[1]]]], "b": "' + 'x'.repeat(200) + '", "c": 1}')]), { maxMemberBytes: 100, maxDepth: 3 })) out.push(v);
     expect(out.map((v) => v?.toString())).toEqual([undefined, undefined, '1']);
+  });
+});
+
+describe('arrayMemberItems', () => {
+  it('streams the elements of one top-level array member across chunk boundaries', async () => {
+    const doc = Buffer.from('{"format": "NVD_CVE", "other": [{"x": 1}], "vulnerabilities": [ {"cve": {"id": "a\\"]"}}, {"cve": {"id": "b", "n": [1, [2]]}} ], "tail": {"vulnerabilities": [{"no": 1}]}}');
+    for (const size of [1, 3, 5, 11, 1000]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < doc.length; i += size) chunks.push(doc.subarray(i, i + size));
+      const out: unknown[] = [];
+      for await (const b of arrayMemberItems(Readable.from(chunks), 'vulnerabilities', { maxMemberBytes: 1000, maxDepth: 8 })) out.push(b && JSON.parse(b.toString()));
+      expect(out).toEqual([{ cve: { id: 'a"]' } }, { cve: { id: 'b', n: [1, [2]] } }]);
+    }
+  });
+  it('rejects truncated documents', async () => {
+    await expect(async () => {
+      for await (const _ of arrayMemberItems(Readable.from([Buffer.from('{"vulnerabilities": [{"a": 1}, {"b"')]), 'vulnerabilities', { maxMemberBytes: 1000, maxDepth: 8 })) void _;
+    }).rejects.toThrow(/ends before/);
   });
 });
 

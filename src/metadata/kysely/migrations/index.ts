@@ -7,12 +7,14 @@ import { registryMigration } from './0001-registry.js';
 import { repositorySettingsMigration } from './0002-repository-settings.js';
 import { analysisMigration } from './0003-analysis.js';
 import { vulndbMigration } from './0004-vulndb.js';
+import { evaluationsMigration } from './0006-evaluations.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
   '0002-repository-settings': repositorySettingsMigration,
   '0003-analysis': analysisMigration,
   '0004-vulndb': vulndbMigration,
+  '0006-evaluations': evaluationsMigration,
 };
 
 const provider: MigrationProvider = {
@@ -21,7 +23,8 @@ const provider: MigrationProvider = {
 
 /** Brings the schema to the latest version; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'crowsnest_migrations', migrationLockTableName: 'crowsnest_migrations_lock' });
+  // Domains add migrations independently, so one may land after a later-numbered one was applied.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, migrationTableName: 'crowsnest_migrations', migrationLockTableName: 'crowsnest_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
