@@ -24,7 +24,7 @@ const LAYERS = [
 const hasDpkgCataloger = existsSync(join(repoRoot, 'src', 'analysis', 'catalogers', 'os.ts'));
 const enabled = hasDpkgCataloger && hasTools('apt-get', 'dpkg-deb', 'dpkg-query') && canRunE2E('skopeo');
 
-describe.skipIf(!enabled)('Debian image from real .debs (needs the dpkg cataloger from src/analysis/catalogers/os.ts)', () => {
+describe.skipIf(!enabled)('Debian image from real .debs (dpkg cataloger, apt-get, dpkg-deb, skopeo)', () => {
   let reg: RegistryProcess;
   let work: string;
   const cache = join(tmpdir(), 'crowsnest-debs');
