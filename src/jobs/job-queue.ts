@@ -69,6 +69,8 @@ export interface JobQueue {
   findByKey(kind: string, key: string): Promise<Job | undefined>;
   list(filter?: { kind?: string; status?: JobStatus; limit?: number }): Promise<Job[]>;
   counts(): Promise<Record<JobStatus, number>>;
+  /** Deletes finished (done or dead) jobs last updated before `before`; returns how many. */
+  purgeFinished(before: Date): Promise<number>;
 }
 
 export interface BackoffPolicy {

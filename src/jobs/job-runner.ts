@@ -33,6 +33,8 @@ export interface JobRunnerOptions {
   readonly pollMs?: number;
   /** How long `stop()` lets running jobs finish before aborting and releasing them. */
   readonly graceMs?: number;
+  /** Finished jobs older than this are deleted (checked hourly); default 7 days. */
+  readonly keepFinishedMs?: number;
   readonly owner?: string;
 }
 
@@ -51,6 +53,7 @@ export class JobRunner {
   private readonly graceMs: number;
   private readonly running = new Map<string, Running>();
   private timer: NodeJS.Timeout | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
   private pollAgain = false;
@@ -71,6 +74,12 @@ export class JobRunner {
     this.started = true;
     this.timer = setInterval(() => this.wake(), this.pollMs);
     this.timer.unref();
+    const keep = this.opts.keepFinishedMs ?? 7 * 24 * 3600_000;
+    const purge = (): void =>
+      void this.opts.queue.purgeFinished(new Date(Date.now() - keep)).catch((err: unknown) => this.opts.log.error({ err }, 'job purge failed'));
+    this.purgeTimer = setInterval(purge, 3600_000);
+    this.purgeTimer.unref();
+    purge();
     this.wake();
   }
 
@@ -154,6 +163,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     while (this.polling) await new Promise((r) => setTimeout(r, 10));
     const all = [...this.running.values()];
     if (all.length === 0) return;

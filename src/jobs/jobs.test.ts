@@ -101,6 +101,18 @@ describe('KyselyJobQueue', () => {
     expect(await q2.complete(job.id, 'w2')).toBe(true);
   });
 
+  it('purges finished jobs older than the cut-off and keeps active ones', async () => {
+    const q = new KyselyJobQueue(await open(), { now });
+    const done = await q.enqueue('k', {});
+    await q.enqueue('k', {}, { runAt: new Date(clock + 3600_000) }); // still queued
+    await q.claim({ kinds: ['k'], owner: 'w', leaseMs: 1000, limit: 1 });
+    await q.complete(done.job.id, 'w');
+    expect(await q.purgeFinished(new Date(clock - 1))).toBe(0);
+    clock += 10_000;
+    expect(await q.purgeFinished(new Date(clock))).toBe(1);
+    expect(await q.counts()).toEqual({ queued: 1, running: 0, done: 0, dead: 0 });
+  });
+
   it('lets exactly one of two concurrent claimers win each job', async () => {
     const q1 = new KyselyJobQueue(await open(), { now });
     const q2 = new KyselyJobQueue(await open(), { now });

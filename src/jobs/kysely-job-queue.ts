@@ -265,6 +265,15 @@ export class KyselyJobQueue implements JobQueue {
     return rows.map(toJob);
   }
 
+  async purgeFinished(before: Date): Promise<number> {
+    const res = await this.db
+      .deleteFrom('jobs')
+      .where('status', 'in', ['done', 'dead'])
+      .where('updated_at', '<', before.toISOString())
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   async counts(): Promise<Record<JobStatus, number>> {
     const rows = await this.db
       .selectFrom('jobs')

@@ -105,6 +105,17 @@ describe('analyzeImage', () => {
     expect(second.sbom.packages.find((p) => p.name === 'base')?.locations[0]?.layerDigest).toBe(b.layers[0]?.digest);
   });
 
+  it('spills selected bodies to disk once the in-memory budget is used, with the same result', async () => {
+    // 160 selected 1 MiB files: more than the 128 MiB kept in memory per image.
+    const spec: Record<string, Uint8Array | string> = {};
+    for (let i = 0; i < 160; i++) spec[`app/node_modules/p${i}/package.json`] = JSON.stringify({ name: `p${i}`, version: '1.0.0', pad: 'x'.repeat(1024 * 1024 - 200) });
+    const image = buildImage({ layers: [await buildLayer(spec)] });
+    const src = ociLayoutSource(await layout(image));
+    const input = await inputFromSource(src, { digest: image.manifest.digest, platform: undefined, supported: true });
+    const out = await analyzeImage(input, { set: testSet() });
+    expect(out.sbom.packages.filter((p) => p.type === 'npm')).toHaveLength(160);
+  });
+
   it('fails with a clear reason when the uncompressed size limit is exceeded', async () => {
     const image = buildImage({ layers: [await buildLayer({ 'big.bin': new Uint8Array(2 * 1024 * 1024) })] });
     const src = ociLayoutSource(await layout(image));

@@ -13,7 +13,7 @@ import { AppError } from '../../core/errors.js';
 import { noopLogger, type Logger } from '../../core/log.js';
 import { LayerError } from '../../image/errors.js';
 import { assembleImageFs } from '../../image/image-fs.js';
-import { disposeExtracted, extractLayer, type ExtractedLayer } from '../../image/layer-extractor.js';
+import { disposeExtracted, extractLayer, type ExtractedLayer, type Selector } from '../../image/layer-extractor.js';
 import type { LayerCounter } from '../../image/layer-stream.js';
 import type { Distro } from '../../model/distro.js';
 import type { Package, PackageLocation } from '../../model/package.js';
@@ -44,6 +44,11 @@ export const defaultAnalysisLimits: AnalysisLimits = {
 
 /** Layers in bytes above this are spilled to a temp file instead of memory. */
 const IN_MEMORY_BYTES = 1024 * 1024;
+/**
+ * Selected bodies kept in memory per image, all layers together; past it every further body is
+ * spilled to the work dir, so images with huge numbers of selected files cannot exhaust the heap.
+ */
+const IN_MEMORY_TOTAL_BYTES = 128 * 1024 * 1024;
 const DEFAULT_LAYER_CONCURRENCY = 2;
 /** How many earlier views of a multiply-written evidence file are re-cataloged per cataloger. */
 const MAX_ATTRIBUTION_RUNS = 32;
@@ -110,7 +115,19 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
   const signal = AbortSignal.any([...(opts.signal ? [opts.signal] : []), budget, failFast.signal]);
   const abortReason = (): string => (budget.aborted ? `time-budget: exceeded ${limits.timeBudgetMs} ms` : 'aborted');
   const spillDir = await mkdtemp(join(opts.workDir ?? tmpdir(), 'crowsnest-analysis-'));
-  const selector = selectorForSet(opts.set, limits.maxFileBytes);
+  const baseSelector = selectorForSet(opts.set, limits.maxFileBytes);
+  let keptBytes = 0;
+  const selector: Selector = (e) => {
+    const sel = baseSelector(e);
+    if (sel !== false) keptBytes += e.size;
+    return sel;
+  };
+  // Read per entry by the extractor: drops to 0 (spill everything) once the memory budget is used.
+  const memory = {
+    get inMemoryBytes(): number {
+      return keptBytes > IN_MEMORY_TOTAL_BYTES ? 0 : IN_MEMORY_BYTES;
+    },
+  };
   const counter: LayerCounter = { bytes: 0, entries: 0 };
   const slots: (ExtractedLayer | undefined)[] = input.layers.map(() => undefined);
   let cachedLayers = 0;
@@ -119,22 +136,26 @@ export async function analyzeImage(input: AnalysisInput, opts: AnalyzeOptions): 
 
   const extractOne = async (layer: AnalysisLayer): Promise<ExtractedLayer> => {
     if (signal.aborted) throw new AnalysisFailure(abortReason());
-    const hit = await cache.get(layer.digest, cacheKey, { spillDir, inMemoryBytes: IN_MEMORY_BYTES });
+    const hit = await cache.get(layer.digest, cacheKey, { spillDir, inMemoryBytes: memory.inMemoryBytes });
     if (hit) {
       cachedLayers++;
+      for (const f of hit.files) keptBytes += f.data?.length ?? 0;
       return hit;
     }
     let extracted: ExtractedLayer;
     try {
-      extracted = await extractLayer(await input.openLayer(layer.index), selector, {
+      const extractLimits = {
         maxTotalBytes: limits.maxTotalBytes,
         maxEntries: limits.maxEntries,
         maxPathLength: limits.maxPathLength,
         signal,
         defaultMaxFileBytes: limits.maxFileBytes,
-        inMemoryBytes: IN_MEMORY_BYTES,
         spillDir,
-      }, counter);
+        get inMemoryBytes(): number {
+          return memory.inMemoryBytes;
+        },
+      };
+      extracted = await extractLayer(await input.openLayer(layer.index), selector, extractLimits, counter);
     } catch (err: unknown) {
       const why = err instanceof LayerError && err.reason === 'aborted' ? abortReason() : describeError(err);
       throw new AnalysisFailure(`layer ${layer.index} (${layer.digest}): ${why}`, { cause: err });

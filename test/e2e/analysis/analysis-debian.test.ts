@@ -20,11 +20,13 @@ const LAYERS = [
   ['zlib1g', 'tzdata'],
 ] as const;
 
+const HISTORY = [{ created_by: 'ADD base.tar /' }, { created_by: 'RUN apt-get install -y zlib1g tzdata' }];
+
 // The dpkg cataloger is written on another branch; until it is merged and wired this test cannot pass.
 const hasDpkgCataloger = existsSync(join(repoRoot, 'src', 'analysis', 'catalogers', 'os.ts'));
 const enabled = hasDpkgCataloger && hasTools('apt-get', 'dpkg-deb', 'dpkg-query') && canRunE2E('skopeo');
 
-describe.skipIf(!enabled)('Debian image from real .debs (needs the dpkg cataloger from src/analysis/catalogers/os.ts)', () => {
+describe.skipIf(!enabled)('Debian image from real .debs (dpkg cataloger, apt-get, dpkg-deb, skopeo)', () => {
   let reg: RegistryProcess;
   let work: string;
   const cache = join(tmpdir(), 'crowsnest-debs');
@@ -69,7 +71,7 @@ describe.skipIf(!enabled)('Debian image from real .debs (needs the dpkg cataloge
     expect(listed).toHaveLength(LAYERS.flat().length);
 
     const layers = await Promise.all(layerDirs.map((d) => buildLayer(layerSpecOf(d, ''))));
-    const image = buildImage({ layers, history: [{ created_by: 'ADD base.tar /' }, { created_by: 'RUN apt-get install -y zlib1g tzdata' }] });
+    const image = buildImage({ layers, history: HISTORY });
     const layout = join(work, 'oci');
     writeOciLayout(layout, image.manifest, [image.config, ...image.layers], 'bookworm');
     const put = await fetch(`${reg.url}/api/v1/repositories/e2e/debian/settings`, {
@@ -90,7 +92,7 @@ describe.skipIf(!enabled)('Debian image from real .debs (needs the dpkg cataloge
       const got = sbom.packages.find((p) => p.type === 'deb' && p.name === name);
       expect(got?.version, name).toBe(version);
       const layer = LAYERS.findIndex((l) => (l as readonly string[]).includes(name));
-      expect(got?.locations[0], name).toMatchObject({ layerIndex: layer, layerDigest: image.layers[layer]?.digest });
+      expect(got?.locations[0], name).toMatchObject({ layerIndex: layer, layerDigest: image.layers[layer]?.digest, createdBy: HISTORY[layer]?.created_by });
     }
   }, 240_000);
 });
