@@ -4,14 +4,17 @@
  * chunked upload starts on one server and finishes on the other — and every image is analyzed
  * exactly once (one job, one attempt) with its SBOM served identically by both servers.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, buildLayer, type BuiltBlob, type BuiltImage } from '../helpers/image-builder.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { startRegistry, startWorkerProcess, type RegistryProcess, type WorkerProcess } from '../helpers/registry-process.js';
+import { repoRoot, startRegistry, startWorkerProcess, type RegistryProcess, type WorkerProcess } from '../helpers/registry-process.js';
 import { hasMinio, startMinio, type S3Server } from '../helpers/s3.js';
+import { hasShared, sharedPath } from '../helpers/shared.js';
 
-const enabled = hasPostgres() && hasMinio();
+const enabled = hasPostgres() && hasMinio() && hasShared('data', 'osv', 'PyPI');
 
 
 /** Starts the upload on `a`, sends the first half there, the rest (Content-Range) and the commit to `b`. */
@@ -41,7 +44,10 @@ async function image(n: number): Promise<BuiltImage> {
   return buildImage({
     layers: [
       await buildLayer({ 'etc/os-release': 'ID=debian\nVERSION_ID=12\n', 'filler.bin': Buffer.alloc(200_000 + n, n) }),
-      await buildLayer({ [`usr/lib/python3/site-packages/pkg${n}-1.${n}.dist-info/METADATA`]: `Metadata-Version: 2.1\nName: pkg${n}\nVersion: 1.${n}\n` }),
+      await buildLayer({
+        [`usr/lib/python3/site-packages/pkg${n}-1.${n}.dist-info/METADATA`]: `Metadata-Version: 2.1\nName: pkg${n}\nVersion: 1.${n}\n`,
+        'usr/lib/python3/site-packages/Django-3.0.dist-info/METADATA': 'Metadata-Version: 2.1\nName: Django\nVersion: 3.0\n',
+      }),
     ],
     history: [{ created_by: 'ADD rootfs /' }, { created_by: `RUN pip install pkg${n}` }],
   });
@@ -53,13 +59,14 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
   const servers: RegistryProcess[] = [];
   const workers: WorkerProcess[] = [];
   let dbUrl = '';
+  let env: Record<string, string> = {};
 
   beforeAll(async () => {
     pgServer = await startPostgres();
     s3 = await startMinio();
     dbUrl = await pgServer.createDatabase();
     const bucket = await s3.createBucket();
-    const env = { ...s3.env, CROWSNEST_DATABASE_URL: dbUrl, CROWSNEST_STORAGE: `s3://${bucket}/r?endpoint=${s3.endpoint}` };
+    env = { ...s3.env, CROWSNEST_DATABASE_URL: dbUrl, CROWSNEST_STORAGE: `s3://${bucket}/r?endpoint=${s3.endpoint}` };
     for (let i = 0; i < 2; i++) servers.push(await startRegistry({ kind: 'crowsnest', env, args: ['--no-workers'] }));
     for (let i = 0; i < 2; i++) workers.push(startWorkerProcess(env));
   }, 120_000);
@@ -122,5 +129,19 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
       const pulled = await fetch(`${a}/v2/scale/app/blobs/${img.layers[1]?.digest ?? ''}`);
       expect(Buffer.from(await pulled.arrayBuffer()).equals(Buffer.from(img.layers[1]?.bytes ?? []))).toBe(true);
     }
+
+    // Vulnerability data loaded by the CLI into the shared database reaches both servers' reports.
+    const imported = spawnSync(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'db', 'import', sharedPath('data', 'osv', 'PyPI')], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    expect(imported.status, imported.stderr).toBe(0);
+    type Report = { summary: Record<string, number>; packages: { name: string; vulnerabilities: { id: string }[] }[] };
+    const [reportA, reportB] = await Promise.all(
+      [a, b].map(async (base) => (await (await fetch(`${base}/api/v1/repositories/scale/app/tags/t0/vulnerabilities`)).json()) as Report),
+    );
+    const django = (r: Report | undefined) => r?.packages.find((p) => p.name.toLowerCase() === 'django')?.vulnerabilities.map((v) => v.id).sort();
+    expect(django(reportA)?.length ?? 0).toBeGreaterThan(5);
+    expect(django(reportB)).toEqual(django(reportA));
   });
 });
