@@ -9,6 +9,7 @@ import { analysisMigration } from './0003-analysis.js';
 import { vulndbMigration } from './0004-vulndb.js';
 import { evaluationsMigration } from './0006-evaluations.js';
 import { schedulesMigration } from './0008-schedules.js';
+import { manifestDigestIndexMigration } from './0009-manifest-digest-index.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004-vulndb': vulndbMigration,
   '0006-evaluations': evaluationsMigration,
   '0008-schedules': schedulesMigration,
+  '0009-manifest-digest-index': manifestDigestIndexMigration,
 };
 
 const provider: MigrationProvider = {
