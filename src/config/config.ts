@@ -43,6 +43,13 @@ export interface Config {
     /** Blobs and untagged manifests younger than this are never collected (protects in-flight pushes). */
     readonly graceSeconds: number;
   };
+  readonly auth: {
+    /** Password of the `admin` user created on first start; generated and printed once when unset. */
+    readonly adminPassword: string | undefined;
+    /** Signing key of registry bearer tokens (created on first start). */
+    readonly keyFile: string;
+    readonly tokenLifetimeSeconds: number;
+  };
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
@@ -199,6 +206,11 @@ export function toConfig(raw: RawSettings): ConfigResult {
     problems.push(`gc-grace: "${raw.gcGrace ?? ''}" is not a duration like 1h (${envName('gcGrace')})`);
   }
 
+  const lifetime = parseDuration(raw.tokenLifetime ?? '15m');
+  if (lifetime === undefined || lifetime <= 0) {
+    problems.push(`token-lifetime: "${raw.tokenLifetime ?? ''}" is not a positive duration like 15m (${envName('tokenLifetime')})`);
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -211,6 +223,11 @@ export function toConfig(raw: RawSettings): ConfigResult {
       logLevel,
       registry: { deleteEnabled, uploadPurgeAgeSeconds: purge ?? 86400, maxManifestBytes: MAX_MANIFEST_BYTES },
       gc: { graceSeconds: grace ?? 3600 },
+      auth: {
+        adminPassword: raw.adminPassword,
+        keyFile: resolve(raw.authKeyFile ?? resolve(dataDir, 'auth-token.key')),
+        tokenLifetimeSeconds: lifetime ?? 900,
+      },
     },
   };
 }

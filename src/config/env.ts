@@ -14,6 +14,9 @@ export interface RawSettings {
   deleteEnabled?: string;
   uploadPurgeAge?: string;
   gcGrace?: string;
+  adminPassword?: string;
+  authKeyFile?: string;
+  tokenLifetime?: string;
 }
 
 const ENV_NAMES: Record<keyof RawSettings, string> = {
@@ -26,6 +29,9 @@ const ENV_NAMES: Record<keyof RawSettings, string> = {
   deleteEnabled: 'CROWSNEST_DELETE_ENABLED',
   uploadPurgeAge: 'CROWSNEST_UPLOAD_PURGE_AGE',
   gcGrace: 'CROWSNEST_GC_GRACE',
+  adminPassword: 'CROWSNEST_ADMIN_PASSWORD',
+  authKeyFile: 'CROWSNEST_AUTH_KEY_FILE',
+  tokenLifetime: 'CROWSNEST_TOKEN_LIFETIME',
 };
 
 /** The environment variable that feeds each raw setting (for help texts and error messages). */

@@ -6,11 +6,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { registryMigration } from './0001-registry.js';
 import { repositorySettingsMigration } from './0002-repository-settings.js';
 import { vulndbMigration } from './0004-vulndb.js';
+import { accountsMigration } from './0005-accounts.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
   '0002-repository-settings': repositorySettingsMigration,
   '0004-vulndb': vulndbMigration,
+  '0005-accounts': accountsMigration,
 };
 
 const provider: MigrationProvider = {

@@ -2,8 +2,9 @@
  * The whole database as Kysely sees it: the intersection of every domain's tables
  * (each domain declares its own in this folder, next to its migration in ../migrations/).
  */
+import type { AccountsTables } from './accounts.js';
 import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
 import type { VulndbTables } from './vulndb.js';
 
-export type Database = RegistryTables & RepositoryTables & VulndbTables;
+export type Database = AccountsTables & RegistryTables & RepositoryTables & VulndbTables;
