@@ -4,6 +4,7 @@
  * close the stores.
  */
 import type { FastifyInstance } from 'fastify';
+import { ensureFirstAdmin } from '../accounts/first-admin.js';
 import { serverDepsFor } from './server-deps.js';
 import { buildServer } from '../server/http-server.js';
 import type { AppContext } from './app-context.js';
@@ -19,6 +20,7 @@ export interface RunningServer {
 }
 
 export async function startServer(ctx: AppContext): Promise<RunningServer> {
+  await ensureFirstAdmin(ctx.accounts, ctx.config.auth.adminPassword);
   const app = await buildServer(serverDepsFor(ctx));
   const address = await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
 
