@@ -34,11 +34,11 @@ async function pushImage(): Promise<void> {
   }
   const manifest = JSON.stringify({
     schemaVersion: 2,
-    mediaType: MediaType.OciManifest,
+    mediaType: MediaType.ociManifest,
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
   });
-  const res = await t.app.inject({ method: 'PUT', url: '/v2/acme/app/manifests/v1', payload: manifest, headers: { authorization: TEST_ADMIN_AUTH, 'content-type': MediaType.OciManifest } });
+  const res = await t.app.inject({ method: 'PUT', url: '/v2/acme/app/manifests/v1', payload: manifest, headers: { authorization: TEST_ADMIN_AUTH, 'content-type': MediaType.ociManifest } });
   expect(res.statusCode).toBe(201);
 }
 
