@@ -10,6 +10,10 @@ export function serverDepsFor(ctx: AppContext, extra: Partial<ServerDeps> = {}):
     if (await ctx.accounts.getRepository(repository)) return;
     const actor = principal.kind === 'user' ? principal.name : null;
     await ctx.accounts.ensureRepository(repository, actor);
+    // A team member creating in an organization administers what they created (as on GitHub).
+    if (principal.kind === 'user' && !principal.siteAdmin && repository.split('/')[0] !== principal.name) {
+      await ctx.accounts.setPermission(repository, 'user', principal.name, 'admin');
+    }
     await ctx.accounts.audit(actor, 'repository.create', repository, { visibility: 'private' });
   };
   const auth = ctx.access === openAccessPolicy ? undefined : registryAuth({ access: ctx.access, publicUrl: ctx.config.publicUrl, onPushAllowed });
