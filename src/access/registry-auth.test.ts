@@ -100,7 +100,12 @@ describe('registry auth', () => {
       (await t.app.inject({ method: 'GET', url: '/v2/_catalog', headers: authorization ? { authorization } : {} })).json<{ repositories: string[] }>().repositories;
     expect(await catalog(basic('bob', PASSWORD))).toEqual(['bob/app']);
     expect(await catalog(TEST_ADMIN_AUTH)).toEqual(['alice/secret', 'bob/app']);
-    expect(await catalog()).toEqual([]);
+    const anonymous = await t.app.inject({ method: 'GET', url: '/v2/_catalog' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toContain('scope="registry:catalog:*"');
+    await t.ctx.accounts.updateRepository('bob/app', { visibility: 'public' });
+    const anonToken = (await t.app.inject({ method: 'GET', url: '/auth/token?service=crowsnest&scope=registry:catalog:*' })).json<{ token: string }>().token;
+    expect(await catalog(`Bearer ${anonToken}`)).toEqual(['bob/app']);
 
     const digest = digestOf('private layer');
     const stolen = await t.app.inject({ method: 'POST', url: `/v2/bob/app/blobs/uploads/?mount=${digest}&from=alice/secret`, headers: { authorization: basic('bob', PASSWORD) } });

@@ -65,8 +65,9 @@ export function registryAuth(deps: RegistryAuthDeps): RegistryAuth {
       if (err instanceof UnauthorizedError) challenge(reply, realm, access);
       throw err;
     }
-    if (access.endpoint === 'base') {
-      // `docker login` probes /v2/ and expects 401 until it presents credentials.
+    if (access.endpoint === 'base' || access.endpoint === 'catalog') {
+      // `docker login` probes /v2/ and expects 401 until it presents credentials; clients send them
+      // for the catalog only when challenged (anonymous callers get a token and see public names).
       if (principal.kind === 'anonymous' && principal.registryGrants === undefined) {
         challenge(reply, realm, access);
         throw new UnauthorizedError();
@@ -92,7 +93,9 @@ export function registryAuth(deps: RegistryAuthDeps): RegistryAuth {
   return {
     guard,
     async catalogFilter(request, names) {
-      const principal = await principalOf(request);
+      const caller = await principalOf(request);
+      // A registry token caps repository actions; listing names depends on what its subject may read.
+      const { registryGrants: _grants, ...principal } = caller;
       const out: string[] = [];
       for (const name of names) if ((await deps.access.grantedActions(principal, name, ['pull'])).includes('pull')) out.push(name);
       return out;
