@@ -61,11 +61,16 @@ describe('registry auth', () => {
 
     const bearer = `Bearer ${body.token}`;
     expect((await pushBlob('alice/app', 'hello', bearer)).statusCode).toBe(201);
-    // The token carries no right on bob/app: a fresh challenge, and nothing is written.
+    // alice holds no right on bob/app: DENIED, and nothing is written.
     const other = await pushBlob('bob/app', 'hello', bearer);
-    expect(other.statusCode).toBe(401);
-    expect(other.headers['www-authenticate']).toContain('scope="repository:bob/app:pull,push"');
+    expect(other.statusCode).toBe(403);
+    expect(other.json()).toMatchObject({ errors: [{ code: 'DENIED' }] });
     expect(await t.ctx.metadata.repos.isBlobLinked('bob/app', digestOf('hello'))).toBe(false);
+    // A token lacking a scope alice does hold: a fresh challenge, so the client asks for it.
+    const pullOnly = await t.app.inject({ method: 'GET', url: '/auth/token?service=crowsnest&scope=repository:alice/app:pull', headers: { authorization: basic('alice', PASSWORD) } });
+    const narrow = await pushBlob('alice/app', 'more', `Bearer ${pullOnly.json<{ token: string }>().token}`);
+    expect(narrow.statusCode).toBe(401);
+    expect(narrow.headers['www-authenticate']).toContain('scope="repository:alice/app:pull,push"');
     // A tampered token is refused.
     const tampered = `${body.token.slice(0, -2)}${body.token.endsWith('AA') ? 'BB' : 'AA'}`;
     expect((await t.app.inject({ method: 'GET', url: '/v2/', headers: { authorization: `Bearer ${tampered}` } })).statusCode).toBe(401);

@@ -80,10 +80,18 @@ export function registryAuth(deps: RegistryAuthDeps): RegistryAuth {
     const granted = await deps.access.grantedActions(principal, main.repository, main.actions);
     const missing = main.actions.filter((a) => !granted.includes(a));
     if (missing.length > 0) {
-      if (principal.kind === 'anonymous' || principal.registryGrants !== undefined) {
-        // A registry token without the needed scope: the client asks /auth/token again for it.
+      if (principal.kind === 'anonymous') {
         challenge(reply, realm, access);
         throw new UnauthorizedError();
+      }
+      if (principal.registryGrants !== undefined) {
+        // A registry token lacking a scope its user holds: the client asks /auth/token again for it.
+        const { registryGrants: _grants, ...subject } = principal;
+        const held = await deps.access.grantedActions(subject, main.repository, missing);
+        if (held.length === missing.length) {
+          challenge(reply, realm, access);
+          throw new UnauthorizedError();
+        }
       }
       throw new DeniedError();
     }
