@@ -1,15 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+/** The accounts store on SQLite and, when installed, on a real PostgreSQL server (same queries). */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
+import { hasPostgres, startPostgres, type PostgresServer } from '../../test/helpers/postgres.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
+import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { AccountsStore } from './accounts-store.js';
 import { ensureFirstAdmin } from './first-admin.js';
 
-describe('AccountsStore', () => {
+let server: PostgresServer | undefined;
+const withPostgres = hasPostgres();
+beforeAll(async () => {
+  if (withPostgres) server = await startPostgres();
+}, 60_000);
+afterAll(async () => server?.stop());
+
+const backends: [string, () => Promise<Kysely<Database>>][] = [['SQLite', () => openSqliteDatabase(':memory:')]];
+if (withPostgres) backends.push(['PostgreSQL', async () => openPostgresDatabase(await (server as PostgresServer).createDatabase())]);
+
+describe.each(backends)('AccountsStore on %s', (_name, open) => {
   let db: Kysely<Database>;
   let store: AccountsStore;
   beforeEach(async () => {
-    db = await openSqliteDatabase(':memory:');
+    db = await open();
     store = new AccountsStore(db);
   });
   afterEach(async () => db.destroy());
