@@ -25,6 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Auth is on: the suite pushes as the first-start site admin (OCI_USERNAME/OCI_PASSWORD).
+ADMIN_PASSWORD="conformance-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 if [ "$TARGET" = distribution ]; then
   printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
@@ -34,7 +36,7 @@ if [ "$TARGET" = distribution ]; then
   HEALTH=/v2/
 else
   [ -f dist/main.js ] || { echo "conformance: dist/ missing (run npm run build)" >&2; exit 1; }
-  node bin/crowsnest.js serve --listen "127.0.0.1:$PORT" --data "$WORK/data" > "$WORK/server.log" 2>&1 &
+  CROWSNEST_ADMIN_PASSWORD="$ADMIN_PASSWORD" node bin/crowsnest.js serve --listen "127.0.0.1:$PORT" --data "$WORK/data" > "$WORK/server.log" 2>&1 &
   PID=$!
   HEALTH=/healthz
 fi
@@ -55,6 +57,7 @@ done
 export OCI_CONFIGURATION="$WORK/oci-conformance.yaml"
 export OCI_VERSION="${OCI_VERSION:-1.1}"
 export OCI_REGISTRY="127.0.0.1:$PORT" OCI_TLS=disabled
+if [ "$TARGET" = crowsnest ]; then export OCI_USERNAME=admin OCI_PASSWORD="$ADMIN_PASSWORD"; fi
 export OCI_REPO1="${OCI_REPO1:-myorg/myrepo}" OCI_REPO2="${OCI_REPO2:-myorg/other}"
 export OCI_RESULTS_DIR="$WORK/results" OCI_LOG="${OCI_LOG:-warn}"
 export OCI_API_PULL="${OCI_API_PULL:-true}" OCI_API_PUSH="${OCI_API_PUSH:-true}"

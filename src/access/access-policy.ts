@@ -8,14 +8,18 @@ import type { FastifyRequest } from 'fastify';
 /** Registry scope actions (Docker token flow) plus `admin` (configure the repository). */
 export type RepositoryAction = 'pull' | 'push' | 'delete' | 'admin';
 
+/** Rights carried by a registry bearer token (`access` claim): they cap what the caller may do. */
+export type GrantedScopes = ReadonlyMap<string, readonly RepositoryAction[]>;
+
 export type Principal =
-  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'anonymous'; readonly registryGrants?: GrantedScopes }
   | {
       readonly kind: 'user';
       readonly name: string;
       readonly siteAdmin: boolean;
       /** Set when the caller authenticated with a personal access token: the token's scope caps its rights. */
       readonly tokenScope?: 'read' | 'read-write' | 'admin';
+      readonly registryGrants?: GrantedScopes;
     };
 
 export interface AccessPolicy {

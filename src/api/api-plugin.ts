@@ -3,6 +3,7 @@
  * Fastify plugin built by its domain with the services it needs (src/app/api-routes.ts lists them).
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { collectOpenApi } from './openapi.js';
 import { problemErrorHandler } from './problem.js';
 
 export interface ApiPluginOptions {
@@ -17,5 +18,7 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiPluginOptions): P
       .type('application/problem+json')
       .send({ type: 'about:blank', title: 'NOT_FOUND', status: 404, detail: `no route ${request.method} ${request.url}`, code: 'NOT_FOUND' }),
   );
+  const openapi = collectOpenApi(app, app.prefix);
+  app.get('/openapi.json', async () => openapi());
   for (const routes of opts.routes) await app.register(routes);
 }

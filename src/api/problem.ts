@@ -33,6 +33,7 @@ export function problemFor(error: unknown): Problem {
 export function problemErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemFor(error);
   if (problem.status >= 500) request.log.error({ err: error }, 'api request failed');
-  if (problem.status === 401) reply.header('WWW-Authenticate', 'Basic realm="crowsnest"');
+  // Not on the web session route: a Basic challenge there would pop up the browser's login dialog.
+  if (problem.status === 401 && !request.url.startsWith('/api/v1/session')) reply.header('WWW-Authenticate', 'Basic realm="crowsnest"');
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }

@@ -6,7 +6,12 @@ import { pino, type Logger as PinoLogger } from 'pino';
 import type { Config, StorageConfig } from '../config/config.js';
 import { redactUrl } from '../config/config.js';
 import type { Kysely } from 'kysely';
-import { openAccessPolicy, type AccessPolicy } from '../access/access-policy.js';
+import { type AccessPolicy } from '../access/access-policy.js';
+import { AccountsAccessPolicy } from '../access/accounts-policy.js';
+import { LoginThrottle } from '../access/login-throttle.js';
+import { loadOrCreateKey, RegistryTokenSigner } from '../access/registry-token.js';
+import { SessionStore } from '../access/sessions.js';
+import { AccountsStore } from '../accounts/accounts-store.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
 import { ImageEvaluator } from '../evaluation/image-evaluator.js';
 import { VulnDb } from '../vulndb/vulndb-store.js';
@@ -31,8 +36,13 @@ export interface AppContext {
   /** The metadata database every domain store shares (SQLite embedded; PostgreSQL later). */
   readonly db: Kysely<Database>;
   readonly metadata: MetadataStore;
-  /** Who may do what; the open policy until accounts are wired. */
+  /** Who may do what: the accounts policy (tests of unrelated features may pass the open one). */
   readonly access: AccessPolicy;
+  readonly accounts: AccountsStore;
+  /** The accounts policy itself (also when `access` was overridden), for login and session routes. */
+  readonly auth: AccountsAccessPolicy;
+  readonly sessions: SessionStore;
+  readonly tokenSigner: RegistryTokenSigner;
   readonly settings: RepositorySettingsStore;
   readonly events: RegistryEvents;
   readonly uploads: UploadService;
@@ -130,6 +140,18 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   const database = db;
   const metadata = new KyselyMetadataStore(database);
 
+  const accounts = new AccountsStore(database);
+  const sessions = new SessionStore();
+  let key: Buffer;
+  try {
+    key = await loadOrCreateKey(config.auth.keyFile);
+  } catch (err: unknown) {
+    await database.destroy();
+    throw new StartupError([`auth: cannot read or create the token key ${config.auth.keyFile}: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  const tokenSigner = new RegistryTokenSigner(key, config.auth.tokenLifetimeSeconds);
+  const auth = new AccountsAccessPolicy({ accounts, signer: tokenSigner, throttle: new LoginThrottle(), sessions });
+
   const metrics = overrides.metrics ?? new ServerMetrics();
   const events = new RegistryEvents(log.child({ component: 'events' }));
   const uploads = new UploadService({
@@ -157,7 +179,11 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     blobs,
     db: database,
     metadata,
-    access: overrides.access ?? openAccessPolicy,
+    access: overrides.access ?? auth,
+    accounts,
+    auth,
+    sessions,
+    tokenSigner,
     settings,
     analysis,
     vulndb,

@@ -4,6 +4,7 @@
  * close the stores.
  */
 import type { FastifyInstance } from 'fastify';
+import { ensureFirstAdmin } from '../accounts/first-admin.js';
 import { Scheduler } from '../jobs/schedule.js';
 import { serverDepsFor } from './server-deps.js';
 import { buildServer } from '../server/http-server.js';
@@ -20,6 +21,7 @@ export interface RunningServer {
 }
 
 export async function startServer(ctx: AppContext): Promise<RunningServer> {
+  await ensureFirstAdmin(ctx.accounts, ctx.config.auth.adminPassword);
   const app = await buildServer(serverDepsFor(ctx));
   const address = await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
 

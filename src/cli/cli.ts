@@ -3,6 +3,7 @@
  * returns an exit code: 0 success, 1 findings gate, 2 usage or input error.
  */
 import { Command, CommanderError } from 'commander';
+import { accountCommands } from './commands/accounts.js';
 import { dbCommand } from './commands/db.js';
 import { gcCommand } from './commands/gc.js';
 import { sbomCommand } from './commands/sbom.js';
@@ -17,7 +18,7 @@ export const EXIT_USAGE = 2;
 /** A command module registers itself on the program and reports its exit code through `setExit`. */
 export type CommandModule = (program: Command, setExit: (code: number) => void) => void;
 
-const commandModules: readonly CommandModule[] = [serveCommand, workerCommand, gcCommand, dbCommand, sbomCommand, scanCommand];
+const commandModules: readonly CommandModule[] = [serveCommand, workerCommand, gcCommand, dbCommand, sbomCommand, scanCommand, accountCommands];
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;

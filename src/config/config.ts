@@ -53,6 +53,13 @@ export interface Config {
     /** Bound of the per-layer extract cache under <data>/layer-cache. */
     readonly layerCacheBytes: number;
   };
+  readonly auth: {
+    /** Password of the `admin` user created on first start; generated and printed once when unset. */
+    readonly adminPassword: string | undefined;
+    /** Signing key of registry bearer tokens (created on first start). */
+    readonly keyFile: string;
+    readonly tokenLifetimeSeconds: number;
+  };
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
@@ -231,6 +238,10 @@ export function toConfig(raw: RawSettings): ConfigResult {
   if (concurrency === undefined) problems.push(`analysis-concurrency: "${raw.analysisConcurrency ?? ''}" is not a positive integer (${envName('analysisConcurrency')})`);
   const layerCacheBytes = parsePositiveInt(raw.layerCacheBytes ?? DEFAULTS.layerCacheBytes);
   if (layerCacheBytes === undefined) problems.push(`layer-cache-bytes: "${raw.layerCacheBytes ?? ''}" is not a size like 2g (${envName('layerCacheBytes')})`);
+  const lifetime = parseDuration(raw.tokenLifetime ?? '15m');
+  if (lifetime === undefined || lifetime <= 0) {
+    problems.push(`token-lifetime: "${raw.tokenLifetime ?? ''}" is not a positive duration like 15m (${envName('tokenLifetime')})`);
+  }
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -249,6 +260,11 @@ export function toConfig(raw: RawSettings): ConfigResult {
         timeBudgetSeconds: timeBudget ?? 600,
         concurrency: concurrency ?? 2,
         layerCacheBytes: layerCacheBytes ?? 2 * 1024 ** 3,
+      },
+      auth: {
+        adminPassword: raw.adminPassword,
+        keyFile: resolve(raw.authKeyFile ?? resolve(dataDir, 'auth-token.key')),
+        tokenLifetimeSeconds: lifetime ?? 900,
       },
     },
   };

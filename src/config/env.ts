@@ -18,6 +18,9 @@ export interface RawSettings {
   analysisTimeout?: string;
   analysisConcurrency?: string;
   layerCacheBytes?: string;
+  adminPassword?: string;
+  authKeyFile?: string;
+  tokenLifetime?: string;
 }
 
 const ENV_NAMES: Record<keyof RawSettings, string> = {
@@ -34,6 +37,9 @@ const ENV_NAMES: Record<keyof RawSettings, string> = {
   analysisTimeout: 'CROWSNEST_ANALYSIS_TIMEOUT',
   analysisConcurrency: 'CROWSNEST_ANALYSIS_CONCURRENCY',
   layerCacheBytes: 'CROWSNEST_LAYER_CACHE_BYTES',
+  adminPassword: 'CROWSNEST_ADMIN_PASSWORD',
+  authKeyFile: 'CROWSNEST_AUTH_KEY_FILE',
+  tokenLifetime: 'CROWSNEST_TOKEN_LIFETIME',
 };
 
 /** The environment variable that feeds each raw setting (for help texts and error messages). */

@@ -1,6 +1,7 @@
 /** Route tests for /v2 through `app.inject()`: every endpoint, the error envelope, and the failure answers of the spec. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../app/_testkit/test-app.js';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createTestApp, TEST_ADMIN_AUTH, type TestApp } from '../app/_testkit/test-app.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import { UnauthorizedError } from '../core/errors.js';
 import type { RegistryEventMap } from './events.js';
@@ -15,10 +16,15 @@ afterEach(async () => {
   await t.close();
 });
 
+/** Every request authenticates as the site admin: these tests cover the protocol, not permissions. */
+function inject(opts: InjectOptions): Promise<LightMyRequestResponse> {
+  return t.app.inject({ ...opts, headers: { authorization: TEST_ADMIN_AUTH, ...opts.headers } });
+}
+
 async function pushBlob(repo: string, data: string | Buffer): Promise<{ digest: Digest; size: number }> {
   const buf = Buffer.from(data);
   const digest = digestOf(buf);
-  const res = await t.app.inject({
+  const res = await inject({
     method: 'POST',
     url: `/v2/${repo}/blobs/uploads/?digest=${digest}`,
     payload: buf,
@@ -41,7 +47,7 @@ function imageManifest(config: { digest: Digest; size: number }, layers: { diges
 }
 
 async function putManifest(repo: string, ref: string, body: Buffer, contentType: string = MediaType.ociManifest) {
-  return t.app.inject({ method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, payload: body, headers: { 'content-type': contentType } });
+  return inject({ method: 'PUT', url: `/v2/${repo}/manifests/${ref}`, payload: body, headers: { 'content-type': contentType } });
 }
 
 async function pushImage(repo: string, tag: string, seed = 'x') {
@@ -59,16 +65,16 @@ function errorCode(res: { json(): unknown }): string | undefined {
 
 describe('base and names', () => {
   it('answers the version check with the API version header', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/v2/' });
+    const res = await inject({ method: 'GET', url: '/v2/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['docker-distribution-api-version']).toBe('registry/2.0');
   });
 
   it('rejects invalid repository names with NAME_INVALID and unknown endpoints with 404', async () => {
-    const bad = await t.app.inject({ method: 'GET', url: `/v2/Upper/Case/blobs/${digestOf('x')}` });
+    const bad = await inject({ method: 'GET', url: `/v2/Upper/Case/blobs/${digestOf('x')}` });
     expect(bad.statusCode).toBe(400);
     expect(errorCode(bad)).toBe('NAME_INVALID');
-    const unknown = await t.app.inject({ method: 'GET', url: '/v2/repo/nothing-here' });
+    const unknown = await inject({ method: 'GET', url: '/v2/repo/nothing-here' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toHaveProperty('errors');
   });
@@ -77,108 +83,108 @@ describe('base and names', () => {
 describe('blobs', () => {
   it('stores a monolithic upload under a multi-component name and serves GET/HEAD/Range', async () => {
     const { digest } = await pushBlob('org/team/app', 'hello world');
-    const get = await t.app.inject({ method: 'GET', url: `/v2/org/team/app/blobs/${digest}` });
+    const get = await inject({ method: 'GET', url: `/v2/org/team/app/blobs/${digest}` });
     expect(get.statusCode).toBe(200);
     expect(get.body).toBe('hello world');
     expect(get.headers['docker-content-digest']).toBe(digest);
-    const head = await t.app.inject({ method: 'HEAD', url: `/v2/org/team/app/blobs/${digest}` });
+    const head = await inject({ method: 'HEAD', url: `/v2/org/team/app/blobs/${digest}` });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-length']).toBe('11');
     expect(head.body).toBe('');
-    const range = await t.app.inject({ method: 'GET', url: `/v2/org/team/app/blobs/${digest}`, headers: { range: 'bytes=6-10' } });
+    const range = await inject({ method: 'GET', url: `/v2/org/team/app/blobs/${digest}`, headers: { range: 'bytes=6-10' } });
     expect(range.statusCode).toBe(206);
     expect(range.body).toBe('world');
     expect(range.headers['content-range']).toBe('bytes 6-10/11');
-    const beyond = await t.app.inject({ method: 'GET', url: `/v2/org/team/app/blobs/${digest}`, headers: { range: 'bytes=50-' } });
+    const beyond = await inject({ method: 'GET', url: `/v2/org/team/app/blobs/${digest}`, headers: { range: 'bytes=50-' } });
     expect(beyond.statusCode).toBe(416);
     expect(beyond.headers['content-range']).toBe('bytes */11');
     // Visible only in the repository it was pushed to.
-    const other = await t.app.inject({ method: 'GET', url: `/v2/other/blobs/${digest}` });
+    const other = await inject({ method: 'GET', url: `/v2/other/blobs/${digest}` });
     expect(other.statusCode).toBe(404);
     expect(errorCode(other)).toBe('BLOB_UNKNOWN');
   });
 
   it('rejects a monolithic upload whose digest does not match and stores nothing', async () => {
     const wrong = digestOf('something else');
-    const res = await t.app.inject({ method: 'POST', url: `/v2/r/blobs/uploads/?digest=${wrong}`, payload: 'payload' });
+    const res = await inject({ method: 'POST', url: `/v2/r/blobs/uploads/?digest=${wrong}`, payload: 'payload' });
     expect(res.statusCode).toBe(400);
     expect(errorCode(res)).toBe('DIGEST_INVALID');
     expect(await t.ctx.blobs.stat(wrong)).toBeUndefined();
     expect(await t.ctx.blobs.stat(digestOf('payload'))).toBeUndefined();
-    const bad = await t.app.inject({ method: 'POST', url: '/v2/r/blobs/uploads/?digest=sha256:nothex', payload: 'x' });
+    const bad = await inject({ method: 'POST', url: '/v2/r/blobs/uploads/?digest=sha256:nothex', payload: 'x' });
     expect(errorCode(bad)).toBe('DIGEST_INVALID');
   });
 
   it('runs a chunked upload with Content-Range, 416 on out-of-order chunks, status and PUT', async () => {
-    const start = await t.app.inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
+    const start = await inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
     expect(start.statusCode).toBe(202);
     const location = start.headers.location as string;
     expect(location).toMatch(/^\/v2\/r\/blobs\/uploads\/[0-9a-f-]{36}$/);
     expect(start.headers['docker-upload-uuid']).toBeDefined();
 
-    const c1 = await t.app.inject({ method: 'PATCH', url: location, payload: 'abc', headers: { 'content-range': '0-2', 'content-type': 'application/octet-stream' } });
+    const c1 = await inject({ method: 'PATCH', url: location, payload: 'abc', headers: { 'content-range': '0-2', 'content-type': 'application/octet-stream' } });
     expect(c1.statusCode).toBe(202);
     expect(c1.headers.range).toBe('0-2');
-    const ooo = await t.app.inject({ method: 'PATCH', url: location, payload: 'zzz', headers: { 'content-range': '10-12' } });
+    const ooo = await inject({ method: 'PATCH', url: location, payload: 'zzz', headers: { 'content-range': '10-12' } });
     expect(ooo.statusCode).toBe(416);
     expect(ooo.headers.range).toBe('0-2');
-    const status = await t.app.inject({ method: 'GET', url: location });
+    const status = await inject({ method: 'GET', url: location });
     expect(status.statusCode).toBe(204);
     expect(status.headers.range).toBe('0-2');
     // Streamed chunk: no Content-Range, appended at the end.
-    const c2 = await t.app.inject({ method: 'PATCH', url: location, payload: 'def', headers: { 'content-type': 'application/octet-stream' } });
+    const c2 = await inject({ method: 'PATCH', url: location, payload: 'def', headers: { 'content-type': 'application/octet-stream' } });
     expect(c2.headers.range).toBe('0-5');
 
-    const mismatch = await t.app.inject({ method: 'PUT', url: `${location}?digest=${digestOf('abcdeX')}` });
+    const mismatch = await inject({ method: 'PUT', url: `${location}?digest=${digestOf('abcdeX')}` });
     expect(mismatch.statusCode).toBe(400);
     expect(errorCode(mismatch)).toBe('DIGEST_INVALID');
     expect(await t.ctx.blobs.stat(digestOf('abcdeX'))).toBeUndefined();
 
     // The failed upload is gone; a fresh one finishes with a final chunk on the PUT.
-    const again = await t.app.inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
+    const again = await inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
     const loc2 = again.headers.location as string;
-    await t.app.inject({ method: 'PATCH', url: loc2, payload: 'abc', headers: { 'content-range': '0-2' } });
-    const done = await t.app.inject({ method: 'PUT', url: `${loc2}?digest=${digestOf('abcdef')}`, payload: 'def', headers: { 'content-range': '3-5' } });
+    await inject({ method: 'PATCH', url: loc2, payload: 'abc', headers: { 'content-range': '0-2' } });
+    const done = await inject({ method: 'PUT', url: `${loc2}?digest=${digestOf('abcdef')}`, payload: 'def', headers: { 'content-range': '3-5' } });
     expect(done.statusCode).toBe(201);
     expect(done.headers['docker-content-digest']).toBe(digestOf('abcdef'));
     expect(done.headers.location).toBe(`/v2/r/blobs/${digestOf('abcdef')}`);
-    const get = await t.app.inject({ method: 'GET', url: `/v2/r/blobs/${digestOf('abcdef')}` });
+    const get = await inject({ method: 'GET', url: `/v2/r/blobs/${digestOf('abcdef')}` });
     expect(get.body).toBe('abcdef');
   });
 
   it('answers BLOB_UPLOAD_UNKNOWN for unknown, cancelled or foreign uploads', async () => {
-    const unknown = await t.app.inject({ method: 'GET', url: '/v2/r/blobs/uploads/00000000-0000-0000-0000-000000000000' });
+    const unknown = await inject({ method: 'GET', url: '/v2/r/blobs/uploads/00000000-0000-0000-0000-000000000000' });
     expect(unknown.statusCode).toBe(404);
     expect(errorCode(unknown)).toBe('BLOB_UPLOAD_UNKNOWN');
-    const start = await t.app.inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
+    const start = await inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
     const id = start.headers['docker-upload-uuid'] as string;
-    const foreign = await t.app.inject({ method: 'GET', url: `/v2/other/blobs/uploads/${id}` });
+    const foreign = await inject({ method: 'GET', url: `/v2/other/blobs/uploads/${id}` });
     expect(errorCode(foreign)).toBe('BLOB_UPLOAD_UNKNOWN');
-    const cancel = await t.app.inject({ method: 'DELETE', url: `/v2/r/blobs/uploads/${id}` });
+    const cancel = await inject({ method: 'DELETE', url: `/v2/r/blobs/uploads/${id}` });
     expect(cancel.statusCode).toBe(204);
-    const after = await t.app.inject({ method: 'GET', url: `/v2/r/blobs/uploads/${id}` });
+    const after = await inject({ method: 'GET', url: `/v2/r/blobs/uploads/${id}` });
     expect(errorCode(after)).toBe('BLOB_UPLOAD_UNKNOWN');
   });
 
   it('mounts across repositories with and without from, and falls back to an upload', async () => {
     const { digest } = await pushBlob('src/repo', 'shared layer');
-    const mount = await t.app.inject({ method: 'POST', url: `/v2/dst/repo/blobs/uploads/?mount=${digest}&from=src/repo` });
+    const mount = await inject({ method: 'POST', url: `/v2/dst/repo/blobs/uploads/?mount=${digest}&from=src/repo` });
     expect(mount.statusCode).toBe(201);
     expect(mount.headers['docker-content-digest']).toBe(digest);
-    expect((await t.app.inject({ method: 'HEAD', url: `/v2/dst/repo/blobs/${digest}` })).statusCode).toBe(200);
-    const anon = await t.app.inject({ method: 'POST', url: `/v2/third/blobs/uploads/?mount=${digest}` });
+    expect((await inject({ method: 'HEAD', url: `/v2/dst/repo/blobs/${digest}` })).statusCode).toBe(200);
+    const anon = await inject({ method: 'POST', url: `/v2/third/blobs/uploads/?mount=${digest}` });
     expect(anon.statusCode).toBe(201);
-    const missing = await t.app.inject({ method: 'POST', url: `/v2/fourth/blobs/uploads/?mount=${digest}&from=nowhere` });
+    const missing = await inject({ method: 'POST', url: `/v2/fourth/blobs/uploads/?mount=${digest}&from=nowhere` });
     expect(missing.statusCode).toBe(202);
     expect(missing.headers.location).toMatch(/\/v2\/fourth\/blobs\/uploads\//);
   });
 
   it('deletes blobs from a repository', async () => {
     const { digest } = await pushBlob('r', 'to delete');
-    const del = await t.app.inject({ method: 'DELETE', url: `/v2/r/blobs/${digest}` });
+    const del = await inject({ method: 'DELETE', url: `/v2/r/blobs/${digest}` });
     expect(del.statusCode).toBe(202);
-    expect((await t.app.inject({ method: 'HEAD', url: `/v2/r/blobs/${digest}` })).statusCode).toBe(404);
-    const again = await t.app.inject({ method: 'DELETE', url: `/v2/r/blobs/${digest}` });
+    expect((await inject({ method: 'HEAD', url: `/v2/r/blobs/${digest}` })).statusCode).toBe(404);
+    const again = await inject({ method: 'DELETE', url: `/v2/r/blobs/${digest}` });
     expect(errorCode(again)).toBe('BLOB_UNKNOWN');
   });
 });
@@ -191,16 +197,16 @@ describe('manifests', () => {
     });
     const img = await pushImage('lib/app', 'v1');
     for (const ref of ['v1', img.digest]) {
-      const get = await t.app.inject({ method: 'GET', url: `/v2/lib/app/manifests/${ref}` });
+      const get = await inject({ method: 'GET', url: `/v2/lib/app/manifests/${ref}` });
       expect(get.statusCode).toBe(200);
       expect(get.headers['content-type']).toBe(MediaType.ociManifest);
       expect(get.headers['docker-content-digest']).toBe(img.digest);
       expect(get.rawPayload.equals(img.body)).toBe(true);
-      const head = await t.app.inject({ method: 'HEAD', url: `/v2/lib/app/manifests/${ref}` });
+      const head = await inject({ method: 'HEAD', url: `/v2/lib/app/manifests/${ref}` });
       expect(head.headers['content-length']).toBe(String(img.body.length));
     }
     expect(events).toEqual([{ repo: 'lib/app', digest: img.digest, tag: 'v1', mediaType: MediaType.ociManifest }]);
-    const missing = await t.app.inject({ method: 'GET', url: '/v2/lib/app/manifests/v2' });
+    const missing = await inject({ method: 'GET', url: '/v2/lib/app/manifests/v2' });
     expect(missing.statusCode).toBe(404);
     expect(errorCode(missing)).toBe('MANIFEST_UNKNOWN');
   });
@@ -211,7 +217,7 @@ describe('manifests', () => {
     const res = await putManifest('a', 'v1', imageManifest(config, [layer]));
     expect(res.statusCode).toBe(400);
     expect(errorCode(res)).toBe('MANIFEST_BLOB_UNKNOWN');
-    expect((await t.app.inject({ method: 'GET', url: '/v2/a/manifests/v1' })).statusCode).toBe(404);
+    expect((await inject({ method: 'GET', url: '/v2/a/manifests/v1' })).statusCode).toBe(404);
   });
 
   it('rejects malformed, oversized and unsupported manifests', async () => {
@@ -240,7 +246,7 @@ describe('manifests', () => {
     const res = await putManifest('u', 'latest', body, MediaType.ociManifest);
     expect(res.statusCode).toBe(201);
     expect(res.headers['docker-content-digest']).toBe(digestOf(body));
-    const get = await t.app.inject({ method: 'GET', url: '/v2/u/manifests/latest' });
+    const get = await inject({ method: 'GET', url: '/v2/u/manifests/latest' });
     expect(get.headers['content-type']).toBe(MediaType.ociManifest);
   });
 
@@ -273,7 +279,7 @@ describe('manifests', () => {
     expect((await putManifest('docker', digestOf(dm), dm, MediaType.dockerManifest)).statusCode).toBe(201);
     const dl = list([{ digest: digestOf(dm), size: dm.length }], MediaType.dockerList, MediaType.dockerManifest);
     expect((await putManifest('docker', 'latest', dl, MediaType.dockerList)).statusCode).toBe(201);
-    const get = await t.app.inject({ method: 'GET', url: '/v2/docker/manifests/latest' });
+    const get = await inject({ method: 'GET', url: '/v2/docker/manifests/latest' });
     expect(get.headers['content-type']).toBe(MediaType.dockerList);
   });
 
@@ -299,7 +305,7 @@ describe('manifests', () => {
     expect(put.headers['oci-subject']).toBe(img.digest);
     await putManifest('sig', digestOf(sbom), sbom);
 
-    const all = await t.app.inject({ method: 'GET', url: `/v2/sig/referrers/${img.digest}` });
+    const all = await inject({ method: 'GET', url: `/v2/sig/referrers/${img.digest}` });
     expect(all.statusCode).toBe(200);
     expect(all.headers['content-type']).toBe(MediaType.ociIndex);
     expect(all.headers['oci-filters-applied']).toBeUndefined();
@@ -307,10 +313,10 @@ describe('manifests', () => {
     expect(index.manifests.map((m) => m.digest).sort()).toEqual([digestOf(sig), digestOf(sbom)].sort());
     expect(index.manifests.find((m) => m.digest === digestOf(sig))?.annotations).toEqual({ n: 'one' });
 
-    const filtered = await t.app.inject({ method: 'GET', url: `/v2/sig/referrers/${img.digest}?artifactType=application/vnd.example.sbom` });
+    const filtered = await inject({ method: 'GET', url: `/v2/sig/referrers/${img.digest}?artifactType=application/vnd.example.sbom` });
     expect(filtered.headers['oci-filters-applied']).toBe('artifactType');
     expect((filtered.json() as { manifests: { digest: string }[] }).manifests.map((m) => m.digest)).toEqual([digestOf(sbom)]);
-    const none = await t.app.inject({ method: 'GET', url: `/v2/sig/referrers/${digestOf('unknown')}` });
+    const none = await inject({ method: 'GET', url: `/v2/sig/referrers/${digestOf('unknown')}` });
     expect((none.json() as { manifests: unknown[] }).manifests).toEqual([]);
   });
 
@@ -320,14 +326,14 @@ describe('manifests', () => {
       deleted.push(e.digest);
     });
     const img = await pushImage('d', 'v1');
-    await t.app.inject({ method: 'PUT', url: '/v2/d/manifests/v2', payload: img.body, headers: { 'content-type': MediaType.ociManifest } });
-    expect((await t.app.inject({ method: 'DELETE', url: '/v2/d/manifests/v1' })).statusCode).toBe(202);
-    expect((await t.app.inject({ method: 'GET', url: '/v2/d/manifests/v1' })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: '/v2/d/manifests/v2' })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'DELETE', url: `/v2/d/manifests/${img.digest}` })).statusCode).toBe(202);
-    expect((await t.app.inject({ method: 'GET', url: '/v2/d/manifests/v2' })).statusCode).toBe(404);
+    await inject({ method: 'PUT', url: '/v2/d/manifests/v2', payload: img.body, headers: { 'content-type': MediaType.ociManifest } });
+    expect((await inject({ method: 'DELETE', url: '/v2/d/manifests/v1' })).statusCode).toBe(202);
+    expect((await inject({ method: 'GET', url: '/v2/d/manifests/v1' })).statusCode).toBe(404);
+    expect((await inject({ method: 'GET', url: '/v2/d/manifests/v2' })).statusCode).toBe(200);
+    expect((await inject({ method: 'DELETE', url: `/v2/d/manifests/${img.digest}` })).statusCode).toBe(202);
+    expect((await inject({ method: 'GET', url: '/v2/d/manifests/v2' })).statusCode).toBe(404);
     expect(deleted).toEqual([img.digest]);
-    expect(errorCode(await t.app.inject({ method: 'DELETE', url: `/v2/d/manifests/${img.digest}` }))).toBe('MANIFEST_UNKNOWN');
+    expect(errorCode(await inject({ method: 'DELETE', url: `/v2/d/manifests/${img.digest}` }))).toBe('MANIFEST_UNKNOWN');
   });
 });
 
@@ -335,27 +341,27 @@ describe('listing', () => {
   it('paginates tags with n/last and a Link header', async () => {
     const img = await pushImage('p', 'a');
     for (const tag of ['c', 'b', 'd']) {
-      await t.app.inject({ method: 'PUT', url: `/v2/p/manifests/${tag}`, payload: img.body, headers: { 'content-type': MediaType.ociManifest } });
+      await inject({ method: 'PUT', url: `/v2/p/manifests/${tag}`, payload: img.body, headers: { 'content-type': MediaType.ociManifest } });
     }
-    const all = await t.app.inject({ method: 'GET', url: '/v2/p/tags/list' });
+    const all = await inject({ method: 'GET', url: '/v2/p/tags/list' });
     expect(all.json()).toEqual({ name: 'p', tags: ['a', 'b', 'c', 'd'] });
     expect(all.headers.link).toBeUndefined();
-    const page1 = await t.app.inject({ method: 'GET', url: '/v2/p/tags/list?n=2' });
+    const page1 = await inject({ method: 'GET', url: '/v2/p/tags/list?n=2' });
     expect(page1.json()).toEqual({ name: 'p', tags: ['a', 'b'] });
     expect(page1.headers.link).toBe('</v2/p/tags/list?n=2&last=b>; rel="next"');
-    const page2 = await t.app.inject({ method: 'GET', url: '/v2/p/tags/list?n=2&last=b' });
+    const page2 = await inject({ method: 'GET', url: '/v2/p/tags/list?n=2&last=b' });
     expect(page2.json()).toEqual({ name: 'p', tags: ['c', 'd'] });
     expect(page2.headers.link).toBeUndefined();
-    const unknown = await t.app.inject({ method: 'GET', url: '/v2/nobody/tags/list' });
+    const unknown = await inject({ method: 'GET', url: '/v2/nobody/tags/list' });
     expect(errorCode(unknown)).toBe('NAME_UNKNOWN');
   });
 
   it('paginates the catalog', async () => {
     for (const r of ['b/one', 'a', 'c']) await pushBlob(r, r);
-    const page1 = await t.app.inject({ method: 'GET', url: '/v2/_catalog?n=2' });
+    const page1 = await inject({ method: 'GET', url: '/v2/_catalog?n=2' });
     expect(page1.json()).toEqual({ repositories: ['a', 'b/one'] });
     expect(page1.headers.link).toBe('</v2/_catalog?n=2&last=b%2Fone>; rel="next"');
-    const page2 = await t.app.inject({ method: 'GET', url: '/v2/_catalog?n=2&last=b/one' });
+    const page2 = await inject({ method: 'GET', url: '/v2/_catalog?n=2&last=b/one' });
     expect(page2.json()).toEqual({ repositories: ['c'] });
   });
 });
@@ -366,24 +372,24 @@ describe('configuration-dependent behaviour', () => {
     t = await createTestApp({ deleteEnabled: 'false' });
     const img = await pushImage('nd', 'v1');
     for (const url of ['/v2/nd/manifests/v1', `/v2/nd/manifests/${img.digest}`, `/v2/nd/blobs/${img.layer.digest}`]) {
-      const res = await t.app.inject({ method: 'DELETE', url });
+      const res = await inject({ method: 'DELETE', url });
       expect(res.statusCode).toBe(405);
       expect(errorCode(res)).toBe('UNSUPPORTED');
     }
-    expect((await t.app.inject({ method: 'GET', url: '/v2/nd/manifests/v1' })).statusCode).toBe(200);
+    expect((await inject({ method: 'GET', url: '/v2/nd/manifests/v1' })).statusCode).toBe(200);
   });
 
   it('uses the public URL for Location headers', async () => {
     await t.close();
     t = await createTestApp({ publicUrl: 'https://registry.example.com/' });
-    const res = await t.app.inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
+    const res = await inject({ method: 'POST', url: '/v2/r/blobs/uploads/' });
     expect(res.headers.location).toMatch(/^https:\/\/registry\.example\.com\/v2\/r\/blobs\/uploads\//);
   });
 
   it('counts requests by route in /metrics and answers /healthz', async () => {
     await pushBlob('m', 'metered');
-    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
-    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect((await inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const metrics = await inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/crowsnest_http_requests_total\{route="upload",method="POST",status="201"\} 1/);
     expect(metrics.body).toMatch(/crowsnest_http_bytes_in_total 7/);
     expect(metrics.body).toMatch(/crowsnest_blob_upload_duration_seconds_count\{kind="monolithic"\} 1/);
@@ -403,11 +409,11 @@ describe('guards (where authentication plugs in)', () => {
       ],
     });
     const d = digestOf('x');
-    await t.app.inject({ method: 'GET', url: '/v2/' });
-    await t.app.inject({ method: 'GET', url: '/v2/_catalog' });
-    await t.app.inject({ method: 'HEAD', url: `/v2/a/b/blobs/${d}` });
-    await t.app.inject({ method: 'POST', url: `/v2/a/b/blobs/uploads/?mount=${d}&from=c/d` });
-    await t.app.inject({ method: 'DELETE', url: '/v2/a/b/manifests/v1' });
+    await inject({ method: 'GET', url: '/v2/' });
+    await inject({ method: 'GET', url: '/v2/_catalog' });
+    await inject({ method: 'HEAD', url: `/v2/a/b/blobs/${d}` });
+    await inject({ method: 'POST', url: `/v2/a/b/blobs/uploads/?mount=${d}&from=c/d` });
+    await inject({ method: 'DELETE', url: '/v2/a/b/manifests/v1' });
     expect(seen).toEqual([
       { endpoint: 'base', scopes: [] },
       { endpoint: 'catalog', scopes: [] },
@@ -415,7 +421,7 @@ describe('guards (where authentication plugs in)', () => {
       { endpoint: 'upload', scopes: [{ repository: 'a/b', actions: ['pull', 'push'] }, { repository: 'c/d', actions: ['pull'] }] },
       { endpoint: 'manifest', scopes: [{ repository: 'a/b', actions: ['delete'] }] },
     ]);
-    const denied = await t.app.inject({ method: 'PUT', url: '/v2/a/b/manifests/v1', payload: '{}', headers: { 'x-deny': '1' } });
+    const denied = await inject({ method: 'PUT', url: '/v2/a/b/manifests/v1', payload: '{}', headers: { 'x-deny': '1' } });
     expect(denied.statusCode).toBe(401);
     expect(errorCode(denied)).toBe('UNAUTHORIZED');
     expect(await t.ctx.metadata.repos.exists('a/b')).toBe(false);

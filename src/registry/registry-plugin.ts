@@ -36,6 +36,10 @@ export interface RegistryPluginOptions {
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly guards?: readonly RegistryGuard[];
+  /** Keeps the catalog names the caller may see (all when absent). */
+  readonly catalogFilter?: (request: FastifyRequest, names: readonly string[]) => Promise<string[]>;
+  /** Whether the caller may mount blobs from `source` (any when absent); refused mounts become uploads. */
+  readonly mountAllowed?: (request: FastifyRequest, source: string) => Promise<boolean>;
   /** Absolute base for Location headers; relative locations otherwise (clients resolve them). */
   readonly publicUrl?: string;
   readonly maxManifestBytes: number;
@@ -174,6 +178,13 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
   app.get('/v2/_catalog', async (request, reply) => {
     const page = pageOf(request);
     const { repositories, more } = page.limit === 0 ? { repositories: [], more: false } : await manifests.catalog(page);
+    if (opts.catalogFilter) {
+      const visible = await opts.catalogFilter(request, repositories);
+      const lastSeen = repositories[repositories.length - 1];
+      // The link continues after the last name examined, so hidden names never shorten later pages.
+      if (more && lastSeen !== undefined) reply.header('link', `</v2/_catalog?n=${page.limit}&last=${encodeURIComponent(lastSeen)}>; rel="next"`);
+      return reply.type('application/json').send({ repositories: visible });
+    }
     const last = repositories[repositories.length - 1];
     if (more && last !== undefined) reply.header('link', `</v2/_catalog?n=${page.limit}&last=${encodeURIComponent(last)}>; rel="next"`);
     return reply.type('application/json').send({ repositories });
@@ -259,7 +270,8 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
       if (q.mount !== undefined) {
         const digest = requireDigest(q.mount);
         const from = q.from !== undefined && isValidRepositoryName(q.from) ? q.from : undefined;
-        const mounted = await uploads.mount(name, digest, q.from === undefined ? undefined : (from ?? ''));
+        const allowed = opts.mountAllowed;
+        const mounted = await uploads.mount(name, digest, q.from === undefined ? undefined : (from ?? ''), allowed && ((source) => allowed(request, source)));
         if (mounted) return created(reply, name, digest).send();
       } else if (q.digest !== undefined) {
         const digest = requireDigest(q.digest);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccessPolicy, RepositoryAction } from '../access/access-policy.js';
+import { openAccessPolicy, type AccessPolicy, type RepositoryAction } from '../access/access-policy.js';
 import { createTestApp, type TestApp } from '../app/_testkit/test-app.js';
 
 /** A policy where user "alice" (from the x-test-user header) holds exactly `rights`. */
@@ -22,7 +22,7 @@ describe('repository settings API', () => {
   });
 
   it('defaults to none, stores a change and notifies listeners once', async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, { access: openAccessPolicy });
     const changes: string[] = [];
     t.ctx.settings.onAnalysisChanged((c) => {
       changes.push(`${c.repository}:${c.from}->${c.to}`);

@@ -19,6 +19,8 @@ type SettingsBody = Static<typeof SettingsBody>;
 export interface SettingsRoutesDeps {
   readonly access: AccessPolicy;
   readonly settings: RepositorySettingsStore;
+  /** Records who changed a setting (the audit log). */
+  readonly audit?: (actor: string | null, repository: string, details: unknown) => Promise<void>;
 }
 
 export function settingsRoutes(deps: SettingsRoutesDeps): FastifyPluginAsync {
@@ -38,7 +40,11 @@ export function settingsRoutes(deps: SettingsRoutesDeps): FastifyPluginAsync {
       async (request) => {
         const repository = repositoryFromParams(request.params);
         const principal = await requireRepositoryAccess(deps.access, request, repository, 'admin');
-        return deps.settings.setAnalysis(repository, request.body.analysis, principal.kind === 'user' ? principal.name : undefined);
+        const actor = principal.kind === 'user' ? principal.name : undefined;
+        const before = await deps.settings.get(repository);
+        const after = await deps.settings.setAnalysis(repository, request.body.analysis, actor);
+        await deps.audit?.(actor ?? null, repository, { analysis: { from: before.analysis, to: after.analysis } });
+        return after;
       },
     );
   };

@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { apiPlugin } from '../api/api-plugin.js';
-import { registryPlugin, type RegistryGuard } from '../registry/registry-plugin.js';
+import { registryPlugin, type RegistryGuard, type RegistryPluginOptions } from '../registry/registry-plugin.js';
 import type { ManifestService } from '../registry/services/manifest-service.js';
 import type { UploadService } from '../registry/services/upload-service.js';
 import type { ServerMetrics } from './metrics.js';
@@ -18,6 +18,10 @@ export interface ServerDeps {
   readonly publicUrl: string | undefined;
   readonly maxManifestBytes: number;
   readonly registryGuards?: readonly RegistryGuard[];
+  /** Per-caller catalog filter and mount rule (src/access/registry-auth.ts). */
+  readonly registryAuth?: Pick<RegistryPluginOptions, 'catalogFilter' | 'mountAllowed'>;
+  /** Routes outside /v2 and /api/v1 (the token endpoint /auth/token). */
+  readonly rootRoutes?: readonly FastifyPluginAsync[];
   /** /api/v1 route modules (src/app/api-routes.ts). */
   readonly apiRoutes?: readonly FastifyPluginAsync[];
   /** Web UI assets and settings (default: dist/web, settings from CROWSNEST_* env). */
@@ -62,7 +66,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     onBytesIn: (n) => metrics.bytesIn.inc(Math.max(n, 0)),
     ...(deps.publicUrl !== undefined ? { publicUrl: deps.publicUrl } : {}),
     ...(deps.registryGuards ? { guards: deps.registryGuards } : {}),
+    ...deps.registryAuth,
   });
+  for (const routes of deps.rootRoutes ?? []) await app.register(routes);
   await app.register(apiPlugin, { prefix: '/api/v1', routes: deps.apiRoutes ?? [] });
   await registerWebUi(app, deps.webUi ?? { uiConfig: uiConfigFromEnv(process.env) });
   return app;

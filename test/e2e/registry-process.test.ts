@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E_ADMIN, E2E_ADMIN_AUTH } from '../helpers/registry-process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin', 'crowsnest.js');
@@ -26,7 +27,10 @@ interface Server {
 
 /** Starts the real server on an ephemeral port and resolves once /healthz answers. */
 async function startServer(data: string): Promise<Server> {
-  const proc = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data', data], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data', data], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CROWSNEST_ADMIN_PASSWORD: E2E_ADMIN.password },
+  });
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const port = await new Promise<number>((resolvePort, reject) => {
     let buf = '';
@@ -55,7 +59,7 @@ interface Reply {
 
 function call(port: number, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolveReply, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { authorization: E2E_ADMIN_AUTH, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolveReply({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -67,7 +71,7 @@ function call(port: number, method: string, path: string, body?: Buffer | string
 
 /** Opens a request, writes `first` and leaves the body unfinished (an upload in flight). */
 function openUpload(port: number, method: string, path: string, first: Buffer, declaredLength?: number): { req: ClientRequest; response: Promise<Reply> } {
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  const headers: Record<string, string> = { authorization: E2E_ADMIN_AUTH, 'content-type': 'application/octet-stream' };
   if (declaredLength !== undefined) headers['content-length'] = String(declaredLength);
   const req = httpRequest({ host: '127.0.0.1', port, method, path, headers });
   const response = new Promise<Reply>((resolveReply, reject) => {

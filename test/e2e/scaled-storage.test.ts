@@ -11,7 +11,7 @@ import { canRunE2E, fetchManifest, run } from '../helpers/e2e.js';
 import { buildImage, writeOciLayout } from '../helpers/oci-image.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { hasMinio, startMinio, type S3Server } from '../helpers/s3.js';
-import { startRegistry } from '../helpers/registry-process.js';
+import { E2E_ADMIN_AUTH, startRegistry } from '../helpers/registry-process.js';
 
 const enabled = canRunE2E('skopeo') && hasPostgres() && hasMinio();
 
@@ -52,7 +52,7 @@ describe.skipIf(!enabled)('registry on PostgreSQL and S3', () => {
       const got = await fetchManifest(second.url, 'pg/app', 'v1');
       expect(got.status).toBe(200);
       expect(got.digest).toBe(img.manifest.digest);
-      const tags = (await (await fetch(`${second.url}/v2/pg/app/tags/list`)).json()) as { tags: string[] };
+      const tags = (await (await fetch(`${second.url}/v2/pg/app/tags/list`, { headers: { Authorization: E2E_ADMIN_AUTH } })).json()) as { tags: string[] };
       expect(tags.tags).toEqual(['v1']);
       const out = join(work, 'out');
       await run('skopeo', ['copy', ...tls, `docker://${second.host}/pg/app:v1`, `oci:${out}:v1`]);

@@ -6,14 +6,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { findTool, hasTools } from './tools.js';
-import { canStartRegistry, e2eTarget } from './registry-process.js';
+import { canStartRegistry, clientAuthEnv, E2E_ADMIN_AUTH, e2eTarget } from './registry-process.js';
 
 export interface RunResult {
   stdout: string;
   stderr: string;
 }
 
-/** Runs `tool` (resolved through findTool) and rejects with its output on a non-zero exit. */
+/** Runs `tool` (resolved through findTool), logged in to the registries started here, and rejects with its output on a non-zero exit. */
 export function run(
   tool: string,
   args: readonly string[],
@@ -24,7 +24,7 @@ export function run(
     const child = execFile(
       bin,
       [...args],
-      { env: { ...process.env, ...opts.env }, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...process.env, ...clientAuthEnv(), ...opts.env }, cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${tool} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`));
         else resolve({ stdout, stderr });
@@ -62,7 +62,7 @@ export async function fetchManifest(
   repo: string,
   ref: string,
 ): Promise<{ status: number; digest: string; header: string | null; contentType: string | null; body: Buffer }> {
-  const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${ref}`, { headers: { Accept: MANIFEST_ACCEPT } });
+  const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${ref}`, { headers: { Accept: MANIFEST_ACCEPT, Authorization: E2E_ADMIN_AUTH } });
   const body = Buffer.from(await res.arrayBuffer());
   return {
     status: res.status,
@@ -75,7 +75,7 @@ export async function fetchManifest(
 
 /** Tags of `repo` via the tags list API (empty when the repository is unknown). */
 export async function listTags(baseUrl: string, repo: string): Promise<string[]> {
-  const res = await fetch(`${baseUrl}/v2/${repo}/tags/list`);
+  const res = await fetch(`${baseUrl}/v2/${repo}/tags/list`, { headers: { Authorization: E2E_ADMIN_AUTH } });
   if (res.status !== 200) {
     await res.arrayBuffer();
     return [];

@@ -15,6 +15,24 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 
 export type RegistryKind = 'crowsnest' | 'distribution';
 
+/** The site admin every Crowsnest started here has (first start with CROWSNEST_ADMIN_PASSWORD). */
+export const E2E_ADMIN = { username: 'admin', password: 'e2e-admin-password' } as const;
+export const E2E_ADMIN_AUTH = `Basic ${Buffer.from(`${E2E_ADMIN.username}:${E2E_ADMIN.password}`).toString('base64')}`;
+
+let clientAuthDir: string | undefined;
+const clientAuths: Record<string, { auth: string }> = {};
+
+/**
+ * Environment that makes registry clients (docker, crane, oras via DOCKER_CONFIG; skopeo, podman,
+ * buildah via REGISTRY_AUTH_FILE) log in as E2E_ADMIN to every registry started here.
+ */
+export function clientAuthEnv(): NodeJS.ProcessEnv {
+  clientAuthDir ??= mkdtempSync(join(tmpdir(), 'e2e-client-auth-'));
+  const file = join(clientAuthDir, 'config.json');
+  writeFileSync(file, JSON.stringify({ auths: clientAuths }), { mode: 0o600 });
+  return { DOCKER_CONFIG: clientAuthDir, REGISTRY_AUTH_FILE: file };
+}
+
 export interface RegistryProcess {
   readonly kind: RegistryKind;
   /** `127.0.0.1:PORT`, the form registry clients take. */
@@ -96,7 +114,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Registr
     child = spawn(
       process.execPath,
       [join(repoRoot, 'bin', 'crowsnest.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, ...(options.args ?? [])],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env }, cwd: repoRoot },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CROWSNEST_ADMIN_PASSWORD: E2E_ADMIN.password, ...options.env }, cwd: repoRoot },
     );
     healthPath = '/healthz';
   }
@@ -129,6 +147,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Registr
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  clientAuths[`127.0.0.1:${port}`] = { auth: Buffer.from(`${E2E_ADMIN.username}:${E2E_ADMIN.password}`).toString('base64') };
   const pid = child.pid ?? -1;
   return {
     kind,

@@ -15,8 +15,13 @@ import { openSqliteDatabase } from '../../metadata/sqlite/sqlite-metadata-store.
 import { ServerMetrics } from '../../server/metrics.js';
 import { buildServer } from '../../server/http-server.js';
 import { FsBlobStore } from '../../storage/fs/fs-blob-store.js';
+import { ensureFirstAdmin } from '../../accounts/first-admin.js';
 import { createAppContext, type AppContext } from '../app-context.js';
 import { serverDepsFor } from '../server-deps.js';
+
+/** The site admin every test app has (created like on a first start with CROWSNEST_ADMIN_PASSWORD). */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
+export const TEST_ADMIN_AUTH = `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString('base64')}`;
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -40,6 +45,7 @@ export async function createTestApp(settings: RawSettings = {}, opts: { guards?:
     metrics: new ServerMetrics({ defaultMetrics: false }),
     ...(opts.access ? { access: opts.access } : {}),
   });
+  await ensureFirstAdmin(ctx.accounts, TEST_ADMIN_PASSWORD);
   const app = await buildServer(serverDepsFor(ctx, opts.guards ? { registryGuards: opts.guards } : {}));
   await app.ready();
   return {

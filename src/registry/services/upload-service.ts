@@ -71,9 +71,10 @@ export class UploadService {
    * repository holding the blob will do (the spec allows 201 when the registry knows the blob).
    * Resolves to `undefined` when it cannot mount, and the caller starts an ordinary upload.
    */
-  async mount(repo: string, digest: Digest, from: string | undefined): Promise<BlobInfo | undefined> {
+  async mount(repo: string, digest: Digest, from: string | undefined, allowed?: (source: string) => Promise<boolean>): Promise<BlobInfo | undefined> {
     const source = from ?? (await this.o.metadata.repos.anyRepositoryWithBlob(digest));
     if (source === undefined || !(await this.o.metadata.repos.isBlobLinked(source, digest))) return undefined;
+    if (allowed && !(await allowed(source))) return undefined;
     const info = await this.o.blobs.stat(digest);
     if (!info) return undefined;
     await this.o.metadata.repos.linkBlob(repo, digest);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunE2E, fetchManifest, listTags, run } from '../../helpers/e2e.js';
 import { buildImage, buildIndex, writeOciLayout } from '../../helpers/oci-image.js';
-import { startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
+import { E2E_ADMIN_AUTH, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 
 const enabled = canRunE2E('crane');
 
@@ -35,7 +35,7 @@ describe.skipIf(!enabled)('crane end to end', () => {
 
     const layer = img.layers[1];
     if (!layer) throw new Error('image has no second layer');
-    const res = await fetch(`${reg.url}/v2/e2e/crane/blobs/${layer.digest}`);
+    const res = await fetch(`${reg.url}/v2/e2e/crane/blobs/${layer.digest}`, { headers: { Authorization: E2E_ADMIN_AUTH } });
     expect(Buffer.from(await res.arrayBuffer()).equals(layer.data)).toBe(true);
 
     const idx = await buildIndex(['amd64', 'arm64']);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunE2E, fetchManifest, run } from '../../helpers/e2e.js';
-import { startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
+import { E2E_ADMIN_AUTH, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 
 const enabled = canRunE2E('oras');
 
@@ -69,7 +69,7 @@ describe.skipIf(!enabled)('oras end to end', () => {
 
     if (reg.kind === 'crowsnest') {
       // Crowsnest implements the referrers API itself (distribution 2.8 makes oras fall back to tags).
-      const res = await fetch(`${reg.url}/v2/e2e/artifact/referrers/${pushed.digest}?artifactType=application/vnd.crowsnest.sbom.v1`);
+      const res = await fetch(`${reg.url}/v2/e2e/artifact/referrers/${pushed.digest}?artifactType=application/vnd.crowsnest.sbom.v1`, { headers: { Authorization: E2E_ADMIN_AUTH } });
       expect(res.status).toBe(200);
       const index = (await res.json()) as { manifests: Descriptor[] };
       expect(index.manifests.map((m) => m.digest)).toEqual([attached.digest]);

@@ -7,6 +7,7 @@ import { registryMigration } from './0001-registry.js';
 import { repositorySettingsMigration } from './0002-repository-settings.js';
 import { analysisMigration } from './0003-analysis.js';
 import { vulndbMigration } from './0004-vulndb.js';
+import { accountsMigration } from './0005-accounts.js';
 import { evaluationsMigration } from './0006-evaluations.js';
 import { schedulesMigration } from './0008-schedules.js';
 import { manifestDigestIndexMigration } from './0009-manifest-digest-index.js';
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0002-repository-settings': repositorySettingsMigration,
   '0003-analysis': analysisMigration,
   '0004-vulndb': vulndbMigration,
+  '0005-accounts': accountsMigration,
   '0006-evaluations': evaluationsMigration,
   '0008-schedules': schedulesMigration,
   '0009-manifest-digest-index': manifestDigestIndexMigration,
