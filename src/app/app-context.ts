@@ -14,6 +14,7 @@ import { SessionStore } from '../access/sessions.js';
 import { AccountsStore } from '../accounts/accounts-store.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
 import { ImageEvaluator } from '../evaluation/image-evaluator.js';
+import { ImageEvents } from '../evaluation/image-events.js';
 import { VulnDb } from '../vulndb/vulndb-store.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
@@ -45,6 +46,8 @@ export interface AppContext {
   readonly tokenSigner: RegistryTokenSigner;
   readonly settings: RepositorySettingsStore;
   readonly events: RegistryEvents;
+  /** Analysis and re-evaluation outcomes (webhooks subscribe). */
+  readonly imageEvents: ImageEvents;
   readonly uploads: UploadService;
   readonly manifests: ManifestService;
   readonly metrics: ServerMetrics;
@@ -170,7 +173,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     maxManifestBytes: config.registry.maxManifestBytes,
   });
   const settings = new RepositorySettingsStore(database);
-  const analysis = createAnalysisModule({ config, db: database, blobs, metadata, settings, events, log });
+  const imageEvents = new ImageEvents(log.child({ component: 'image-events' }));
+  const analysis = createAnalysisModule({ config, db: database, blobs, metadata, settings, events, imageEvents, log });
   const vulndb = new VulnDb(database);
   const evaluator = new ImageEvaluator(database, analysis.sboms, vulndb);
   return {
@@ -189,6 +193,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     vulndb,
     evaluator,
     events,
+    imageEvents,
     uploads,
     manifests,
     metrics,

@@ -13,6 +13,7 @@ import type { JobQueue } from '../../jobs/job-queue.js';
 import { JobRunner } from '../../jobs/job-runner.js';
 import type { Database } from '../../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
+import type { ImageEvents } from '../../evaluation/image-events.js';
 import type { RegistryEvents } from '../../registry/events.js';
 import type { RepositorySettingsStore } from '../../repositories/repository-settings.js';
 import type { BlobStore } from '../../storage/blob-store.js';
@@ -43,6 +44,7 @@ export function createAnalysisModule(parts: {
   metadata: MetadataStore;
   settings: RepositorySettingsStore;
   events: RegistryEvents;
+  imageEvents?: ImageEvents;
   log: Logger;
 }): AnalysisModule {
   const queue = new KyselyJobQueue(parts.db);
@@ -63,6 +65,7 @@ export function createAnalysisModule(parts: {
     isManifestStored: async (digest) =>
       (await parts.db.selectFrom('manifests').select('digest').where('digest', '=', digest).limit(1).executeTakeFirst()) !== undefined,
     onEnqueued: () => runner?.wake(),
+    ...(parts.imageEvents !== undefined ? { imageEvents: parts.imageEvents } : {}),
   });
   service.attach(parts.events);
   return {

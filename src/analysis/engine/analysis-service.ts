@@ -11,6 +11,7 @@ import { listPlatforms, type BlobSource } from '../../image/image-reader.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { JobContext, JobHandler } from '../../jobs/job-runner.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
+import type { AnalysisDoneEvent, ImageEvents } from '../../evaluation/image-events.js';
 import type { RegistryEvents } from '../../registry/events.js';
 import type { AnalysisLevelChange, RepositorySettingsStore } from '../../repositories/repository-settings.js';
 import { platformString, type SbomStore } from '../store/sbom-store.js';
@@ -37,6 +38,8 @@ export interface AnalysisServiceDeps {
   readonly limits: AnalysisLimits;
   readonly cache: LayerCache;
   readonly log: Logger;
+  /** Receives `analysisDone` after each analyze job (webhooks subscribe). */
+  readonly imageEvents?: ImageEvents;
   readonly workDir?: string;
   /** Whether any repository still holds a manifest with this digest (analyses are kept while one does). */
   readonly isManifestStored: (digest: string) => Promise<boolean>;
@@ -111,10 +114,13 @@ export class AnalysisService {
     if (!isPayload(payload)) throw new Error('analyze job without repository/digest');
     const { store, set, source } = this.deps;
     const platforms = await listPlatforms(source, payload.digest);
+    const outcomes: AnalysisDoneEvent['platforms'][number][] = [];
     for (const pm of platforms) {
       const image = { manifestDigest: pm.digest, rootDigest: payload.digest, platform: platformString(pm.platform) };
       if (!pm.supported) {
-        await store.setStatus(image, 'unsupported', { catalogerSet: set.version, reason: `platform ${image.platform} is not Linux` });
+        const reason = `platform ${image.platform} is not Linux`;
+        await store.setStatus(image, 'unsupported', { catalogerSet: set.version, reason });
+        outcomes.push({ platform: image.platform, manifestDigest: pm.digest, status: 'unsupported', reason });
         continue;
       }
       let input;
@@ -123,7 +129,10 @@ export class AnalysisService {
       } catch (err: unknown) {
         const reason = `unreadable image: ${err instanceof Error ? err.message : String(err)}`;
         await store.setStatus(image, 'failed', { catalogerSet: set.version, reason });
-        if (err instanceof ManifestInvalidError) continue;
+        if (err instanceof ManifestInvalidError) {
+          outcomes.push({ platform: image.platform, manifestDigest: pm.digest, status: 'failed', reason });
+          continue;
+        }
         throw err;
       }
       // A single manifest's platform is only known from its config.
@@ -140,6 +149,7 @@ export class AnalysisService {
           ...(this.deps.workDir !== undefined ? { workDir: this.deps.workDir } : {}),
         });
         await store.saveResult(payload.digest, out.sbom, set.version);
+        outcomes.push({ platform: image2.platform, manifestDigest: pm.digest, status: 'done', packages: out.sbom.packages.length });
         this.deps.log.info(
           { digest: pm.digest, platform: image2.platform, packages: out.sbom.packages.length, cachedLayers: out.cachedLayers, ms: Date.now() - started, issues: out.issues.length },
           'analysis done',
@@ -148,9 +158,19 @@ export class AnalysisService {
         const reason = err instanceof AnalysisFailure ? err.reason : err instanceof Error ? err.message : String(err);
         await store.setStatus(image2, 'failed', { catalogerSet: set.version, reason });
         this.deps.log.warn({ digest: pm.digest, reason }, 'analysis failed');
+        outcomes.push({ platform: image2.platform, manifestDigest: pm.digest, status: 'failed', reason });
         // Limits and corrupt input fail the same way every time; anything else is worth a retry.
         if (!(err instanceof AnalysisFailure) || ctx.signal.aborted) throw err;
       }
+    }
+    // Re-catalog jobs after an upgrade carry no repository: nobody pushed, nobody is told.
+    if (payload.repository !== '') {
+      this.deps.imageEvents?.emit('analysisDone', {
+        repository: payload.repository,
+        rootDigest: payload.digest,
+        ...(payload.tag !== undefined ? { tag: payload.tag } : {}),
+        platforms: outcomes,
+      });
     }
   };
 }
