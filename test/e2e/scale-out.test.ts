@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, buildLayer, type BuiltBlob, type BuiltImage } from '../helpers/image-builder.js';
 import { hasPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { repoRoot, startRegistry, startWorkerProcess, type RegistryProcess, type WorkerProcess } from '../helpers/registry-process.js';
+import { adminFetch, repoRoot, startRegistry, startWorkerProcess, type RegistryProcess, type WorkerProcess } from '../helpers/registry-process.js';
 import { hasMinio, startMinio, type S3Server } from '../helpers/s3.js';
 import { hasShared, sharedPath } from '../helpers/shared.js';
 
@@ -19,24 +19,24 @@ const enabled = hasPostgres() && hasMinio() && hasShared('data', 'osv', 'PyPI');
 
 /** Starts the upload on `a`, sends the first half there, the rest (Content-Range) and the commit to `b`. */
 async function pushBlobSplit(a: string, b: string, repo: string, blob: BuiltBlob): Promise<void> {
-  const start = await fetch(`${a}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  const start = await adminFetch(`${a}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
   expect(start.status).toBe(202);
   const location = start.headers.get('location') ?? '';
   const path = new URL(location, a).pathname;
   const half = Math.floor(blob.bytes.length / 2);
-  const first = await fetch(`${a}${path}`, {
+  const first = await adminFetch(`${a}${path}`, {
     method: 'PATCH',
     body: blob.bytes.subarray(0, half),
     headers: { 'content-type': 'application/octet-stream', 'content-range': `0-${half - 1}` },
   });
   expect(first.status).toBe(202);
-  const second = await fetch(`${b}${path}`, {
+  const second = await adminFetch(`${b}${path}`, {
     method: 'PATCH',
     body: blob.bytes.subarray(half),
     headers: { 'content-type': 'application/octet-stream', 'content-range': `${half}-${blob.bytes.length - 1}` },
   });
   expect(second.status).toBe(202);
-  const done = await fetch(`${b}${path}?digest=${encodeURIComponent(blob.digest)}`, { method: 'PUT' });
+  const done = await adminFetch(`${b}${path}?digest=${encodeURIComponent(blob.digest)}`, { method: 'PUT' });
   expect(done.status).toBe(201);
 }
 
@@ -79,7 +79,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
 
   it('analyzes every image pushed through either server exactly once and serves it from both', async () => {
     const [a, b] = servers.map((s) => s.url) as [string, string];
-    const settings = await fetch(`${a}/api/v1/repositories/scale/app/settings`, {
+    const settings = await adminFetch(`${a}/api/v1/repositories/scale/app/settings`, {
       method: 'PUT',
       body: JSON.stringify({ analysis: 'basic' }),
       headers: { 'content-type': 'application/json' },
@@ -89,7 +89,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
     for (const [i, img] of images.entries()) {
       const [first, second] = i % 2 === 0 ? [a, b] : [b, a];
       for (const blob of [img.config, ...img.layers]) await pushBlobSplit(first, second, 'scale/app', blob);
-      const put = await fetch(`${second}/v2/scale/app/manifests/t${i}`, {
+      const put = await adminFetch(`${second}/v2/scale/app/manifests/t${i}`, {
         method: 'PUT',
         body: img.manifest.bytes,
         headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
@@ -100,7 +100,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
     type TagRow = { name: string; digest: string; analysis: { status: string } };
     let rows: TagRow[] = [];
     for (let i = 0; i < 300; i++) {
-      rows = (await (await fetch(`${b}/api/v1/repositories/scale/app/tags`)).json()) as TagRow[];
+      rows = (await (await adminFetch(`${b}/api/v1/repositories/scale/app/tags`)).json()) as TagRow[];
       if (rows.length === 4 && rows.every((r) => r.analysis.status === 'done' || r.analysis.status === 'failed')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -122,11 +122,11 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
 
     for (const [i, img] of images.entries()) {
       const [fromA, fromB] = await Promise.all(
-        [a, b].map(async (base) => (await (await fetch(`${base}/api/v1/repositories/scale/app/tags/t${i}/sbom?format=json`)).json()) as { packages: { name: string; version: string }[] }),
+        [a, b].map(async (base) => (await (await adminFetch(`${base}/api/v1/repositories/scale/app/tags/t${i}/sbom?format=json`)).json()) as { packages: { name: string; version: string }[] }),
       );
       expect(fromA).toEqual(fromB);
       expect(fromA?.packages.map((p) => `${p.name}@${p.version}`)).toContain(`pkg${i + 1}@1.${i + 1}`);
-      const pulled = await fetch(`${a}/v2/scale/app/blobs/${img.layers[1]?.digest ?? ''}`);
+      const pulled = await adminFetch(`${a}/v2/scale/app/blobs/${img.layers[1]?.digest ?? ''}`);
       expect(Buffer.from(await pulled.arrayBuffer()).equals(Buffer.from(img.layers[1]?.bytes ?? []))).toBe(true);
     }
 
@@ -138,7 +138,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
     expect(imported.status, imported.stderr).toBe(0);
     type Report = { summary: Record<string, number>; packages: { name: string; vulnerabilities: { id: string }[] }[] };
     const [reportA, reportB] = await Promise.all(
-      [a, b].map(async (base) => (await (await fetch(`${base}/api/v1/repositories/scale/app/tags/t0/vulnerabilities`)).json()) as Report),
+      [a, b].map(async (base) => (await (await adminFetch(`${base}/api/v1/repositories/scale/app/tags/t0/vulnerabilities`)).json()) as Report),
     );
     const django = (r: Report | undefined) => r?.packages.find((p) => p.name.toLowerCase() === 'django')?.vulnerabilities.map((v) => v.id).sort();
     expect(django(reportA)?.length ?? 0).toBeGreaterThan(5);

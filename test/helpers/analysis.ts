@@ -5,6 +5,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { LayerSpec } from './image-builder.js';
+import { adminFetch } from './registry-process.js';
 
 /** The fixture folder as a layer under `prefix` (expected.json is test data, not image content). */
 export function layerSpecOf(dir: string, prefix: string, skip: readonly string[] = ['expected.json']): LayerSpec {
@@ -27,7 +28,7 @@ export async function waitForAnalysis(url: string, repo: string, tag: string, ti
   const deadline = Date.now() + timeoutMs;
   let last: { status: string } = { status: 'none' };
   while (Date.now() < deadline) {
-    const res = await fetch(`${url}/api/v1/repositories/${repo}/tags`);
+    const res = await adminFetch(`${url}/api/v1/repositories/${repo}/tags`);
     const rows = (await res.json()) as { name: string; analysis: { status: string } }[];
     last = rows.find((r) => r.name === tag)?.analysis ?? last;
     if (last.status === 'done' || last.status === 'failed' || last.status === 'unsupported') return last;

@@ -1,6 +1,7 @@
 /** /api/v1 tags and SBOM routes through inject(): push → enable analysis → worker → tags show done → SBOM with layers. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../app/_testkit/test-app.js';
+import type { InjectOptions } from 'fastify';
+import { createTestApp, TEST_ADMIN_AUTH, type TestApp } from '../../app/_testkit/test-app.js';
 import type { JobRunner } from '../../jobs/job-runner.js';
 import type { ImageSbom } from '../../model/sbom.js';
 import { buildImage, buildLayer, type BuiltBlob, type BuiltImage } from '../../../test/helpers/image-builder.js';
@@ -16,8 +17,13 @@ afterEach(async () => {
   await t.close();
 });
 
+/** Every request here is the site administrator's (auth is on; permissions have their own tests). */
+function adminInject(opts: InjectOptions) {
+  return t.app.inject({ ...opts, headers: { authorization: TEST_ADMIN_AUTH, ...opts.headers } });
+}
+
 async function pushBlob(repo: string, b: BuiltBlob): Promise<void> {
-  const res = await t.app.inject({
+  const res = await adminInject({
     method: 'POST',
     url: `/v2/${repo}/blobs/uploads/?digest=${b.digest}`,
     payload: b.bytes,
@@ -28,7 +34,7 @@ async function pushBlob(repo: string, b: BuiltBlob): Promise<void> {
 
 async function push(repo: string, tag: string, image: BuiltImage): Promise<void> {
   for (const b of [image.config, ...image.layers]) await pushBlob(repo, b);
-  const res = await t.app.inject({
+  const res = await adminInject({
     method: 'PUT',
     url: `/v2/${repo}/manifests/${tag}`,
     payload: image.manifest.bytes,
@@ -50,7 +56,7 @@ async function npmImage(): Promise<BuiltImage> {
 type TagRow = { name: string; digest: string; platforms: string[]; analysis: { status: string; summary: Record<string, number>; evaluatedAt: string | null } };
 
 async function tags(repo: string): Promise<TagRow[]> {
-  const res = await t.app.inject({ method: 'GET', url: `/api/v1/repositories/${repo}/tags` });
+  const res = await adminInject({ method: 'GET', url: `/api/v1/repositories/${repo}/tags` });
   expect(res.statusCode).toBe(200);
   return res.json<TagRow[]>();
 }
@@ -60,14 +66,14 @@ describe('analysis routes', () => {
     const image = await npmImage();
     await push('acme/web', 'v1', image);
     expect((await tags('acme/web'))[0]?.analysis.status).toBe('none');
-    const notAnalyzed = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom' });
+    const notAnalyzed = await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom' });
     expect(notAnalyzed.statusCode).toBe(404);
     expect(notAnalyzed.headers['content-type']).toContain('application/problem+json');
 
-    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/web/settings', payload: { analysis: 'basic' } });
+    const put = await adminInject({ method: 'PUT', url: '/api/v1/repositories/acme/web/settings', payload: { analysis: 'basic' } });
     expect(put.statusCode).toBe(200);
     expect((await tags('acme/web'))[0]?.analysis.status).toBe('queued');
-    const queued = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom' });
+    const queued = await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom' });
     expect(queued.statusCode).toBe(409);
 
     runner = t.ctx.analysis.startWorkers();
@@ -84,7 +90,7 @@ describe('analysis routes', () => {
       analysis: { status: 'done', summary: { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, evaluatedAt: expect.any(String) },
     });
 
-    const res = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=json' });
+    const res = await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=json' });
     expect(res.statusCode).toBe(200);
     const sbom = res.json<ImageSbom>();
     expect(sbom.image).toMatchObject({ digest: image.manifest.digest, repository: 'acme/web', tag: 'v1' });
@@ -94,25 +100,25 @@ describe('analysis routes', () => {
     expect((await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).map((h) => h.rootDigest)).toEqual([image.manifest.digest]);
     // Kept while another repository holds the same manifest, removed once the last one is deleted.
     await push('acme/copy', 'c1', image);
-    expect((await t.app.inject({ method: 'DELETE', url: `/v2/acme/copy/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
+    expect((await adminInject({ method: 'DELETE', url: `/v2/acme/copy/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
     await new Promise((r) => setTimeout(r, 20));
     expect(await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).toHaveLength(1);
 
-    const cdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=cyclonedx' });
+    const cdx = await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=cyclonedx' });
     expect(cdx.statusCode).toBe(200);
     expect(cdx.headers['content-type']).toContain('application/vnd.cyclonedx+json');
     expect(cdx.json<{ bomFormat: string; components: { name: string }[] }>().components.map((c) => c.name)).toContain('left-pad');
-    const spdx = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=spdx' });
+    const spdx = await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/web/tags/v1/sbom?format=spdx' });
     expect(spdx.statusCode).toBe(200);
     expect(spdx.json<{ spdxVersion: string; packages: { name: string }[] }>().packages.map((p) => p.name)).toContain('left-pad');
 
-    expect((await t.app.inject({ method: 'DELETE', url: `/v2/acme/web/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
+    expect((await adminInject({ method: 'DELETE', url: `/v2/acme/web/manifests/${image.manifest.digest}` })).statusCode).toBe(202);
     for (let i = 0; i < 50 && (await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(await t.ctx.analysis.sboms.imagesWithPackage('npm', 'left-pad')).toEqual([]);
   });
 
   it('enqueues on push to an analyzed repository, deduplicated by digest', async () => {
-    await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/api/settings', payload: { analysis: 'advanced' } });
+    await adminInject({ method: 'PUT', url: '/api/v1/repositories/acme/api/settings', payload: { analysis: 'advanced' } });
     const image = await npmImage();
     await push('acme/api', image.manifest.digest, image); // by digest: no job (analyzed via its tags)
     await new Promise((r) => setTimeout(r, 20));
@@ -137,7 +143,7 @@ describe('analysis routes', () => {
   it('answers 404 for unknown tags and 400 for unknown formats', async () => {
     const image = await npmImage();
     await push('acme/x', 'v1', image);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/x/tags/nope/sbom' })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/repositories/acme/x/tags/v1/sbom?format=xml' })).statusCode).toBe(400);
+    expect((await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/x/tags/nope/sbom' })).statusCode).toBe(404);
+    expect((await adminInject({ method: 'GET', url: '/api/v1/repositories/acme/x/tags/v1/sbom?format=xml' })).statusCode).toBe(400);
   });
 });

@@ -10,6 +10,7 @@ import { digestOf } from '../../core/digest.js';
 import { ManifestInvalidError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { resolveImage, type BlobSource, type PlatformManifest } from '../../image/image-reader.js';
 import { readDockerArchive } from '../../image/local-sources.js';
+import { basicAuthorization, registryCredentials, type BasicCredentials } from '../../image/registry-credentials.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { AnalysisInput } from './analyzer.js';
 
@@ -132,24 +133,36 @@ function isLoopback(host: string): boolean {
 
 /**
  * A BlobSource over a remote registry's /v2 API: plain http only for loopback hosts, https
- * otherwise; anonymous bearer tokens are fetched when the registry asks for them.
+ * otherwise. Bearer tokens are fetched when the registry asks for them — with the credentials of
+ * registry-credentials.ts when there are some (sent only to the token realm), anonymously otherwise;
+ * registries that challenge with Basic get the credentials directly.
  */
-export function registrySource(ref: RegistryRef): BlobSource & { resolveRoot(): Promise<string> } {
+export function registrySource(
+  ref: RegistryRef,
+  credentials: BasicCredentials | undefined = registryCredentials(ref.host),
+): BlobSource & { resolveRoot(): Promise<string> } {
   const base = `${isLoopback(ref.host) ? 'http' : 'https'}://${ref.host}/v2/${ref.repository}`;
   let token: string | undefined;
+  let basic = false;
   const get = async (url: string, accept?: string): Promise<Response> => {
     const headers: Record<string, string> = {};
     if (accept) headers.accept = accept;
     if (token) headers.authorization = `Bearer ${token}`;
+    else if (basic && credentials) headers.authorization = basicAuthorization(credentials);
     let res = await fetch(url, { headers });
     const challenge = res.headers.get('www-authenticate');
+    if (res.status === 401 && challenge?.startsWith('Basic') && credentials && !basic) {
+      basic = true;
+      headers.authorization = basicAuthorization(credentials);
+      res = await fetch(url, { headers });
+    }
     if (res.status === 401 && challenge?.startsWith('Bearer ') && token === undefined) {
       const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
       if (params.realm) {
         const u = new URL(params.realm);
         if (params.service) u.searchParams.set('service', params.service);
         u.searchParams.set('scope', params.scope ?? `repository:${ref.repository}:pull`);
-        const tr = await fetch(u);
+        const tr = await fetch(u, credentials ? { headers: { authorization: basicAuthorization(credentials) } } : {});
         if (tr.ok) {
           const body = (await tr.json()) as { token?: string; access_token?: string };
           token = body.token ?? body.access_token;

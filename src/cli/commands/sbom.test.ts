@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestApp } from '../../app/_testkit/test-app.js';
+import { createTestApp, TEST_ADMIN_AUTH } from '../../app/_testkit/test-app.js';
 import type { ImageSbom } from '../../model/sbom.js';
 import { buildImage, buildLayer, writeOciLayout, type BuiltImage } from '../../../test/helpers/image-builder.js';
 import { dockerArchive } from '../../../test/helpers/oci-image.js';
@@ -72,18 +72,29 @@ describe('crowsnest sbom', () => {
     expect((JSON.parse(out) as ImageSbom).packages.map((p) => `${p.name}@${p.version}`)).toContain('x@2.0.0');
   });
 
-  it('pulls registry:HOST/REPO:TAG over loopback http', async () => {
+  it('pulls registry:HOST/REPO:TAG over loopback http, with the credentials of a docker config.json', async () => {
     const t = await createTestApp();
+    const saved = { DOCKER_CONFIG: process.env.DOCKER_CONFIG, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, REGISTRY_AUTH_FILE: process.env.REGISTRY_AUTH_FILE };
     try {
       const img = await image();
       const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
       const host = new URL(address).host;
+      const headers = { authorization: TEST_ADMIN_AUTH };
       for (const b of [img.config, ...img.layers]) {
-        const r = await fetch(`${address}/v2/cli/pull/blobs/uploads/?digest=${b.digest}`, { method: 'POST', body: b.bytes, headers: { 'content-type': 'application/octet-stream' } });
+        const r = await fetch(`${address}/v2/cli/pull/blobs/uploads/?digest=${b.digest}`, { method: 'POST', body: b.bytes, headers: { ...headers, 'content-type': 'application/octet-stream' } });
         expect(r.status).toBe(201);
       }
-      const m = await fetch(`${address}/v2/cli/pull/manifests/v1`, { method: 'PUT', body: img.manifest.bytes, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+      const m = await fetch(`${address}/v2/cli/pull/manifests/v1`, { method: 'PUT', body: img.manifest.bytes, headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
       expect(m.status).toBe(201);
+      // No credentials anywhere: the private repository is not readable.
+      process.env.DOCKER_CONFIG = join(dir, 'docker');
+      delete process.env.XDG_RUNTIME_DIR;
+      delete process.env.REGISTRY_AUTH_FILE;
+      expect(await main(['sbom', `registry:${host}/cli/pull:v1`])).not.toBe(0);
+      expect(out).toBe('');
+      // What `docker login` writes.
+      mkdirSync(join(dir, 'docker'));
+      writeFileSync(join(dir, 'docker', 'config.json'), JSON.stringify({ auths: { [host]: { auth: TEST_ADMIN_AUTH.slice('Basic '.length) } } }));
       expect(await main(['sbom', `registry:${host}/cli/pull:v1`])).toBe(0);
       const sbom = JSON.parse(out) as ImageSbom;
       expect(sbom.image.digest).toBe(img.manifest.digest);
@@ -92,6 +103,10 @@ describe('crowsnest sbom', () => {
       expect(await main(['sbom', `registry:${host}/cli/pull:v1`, '--format', 'cyclonedx'])).toBe(0);
       expect((JSON.parse(out) as { bomFormat: string }).bomFormat).toBe('CycloneDX');
     } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       await t.close();
     }
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerSpecOf, waitForAnalysis } from '../../helpers/analysis.js';
 import { canRunE2E, run } from '../../helpers/e2e.js';
 import { buildImage, buildLayer, writeOciLayout } from '../../helpers/image-builder.js';
-import { repoRoot, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
+import { adminFetch, repoRoot, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 import { hasTools } from '../../helpers/tools.js';
 
 /** Layer 0 is the base, layer 1 installs more; the status file of each layer is cumulative. */
@@ -74,7 +74,7 @@ describe.skipIf(!enabled)('Debian image from real .debs (dpkg cataloger, apt-get
     const image = buildImage({ layers, history: HISTORY });
     const layout = join(work, 'oci');
     writeOciLayout(layout, image.manifest, [image.config, ...image.layers], 'bookworm');
-    const put = await fetch(`${reg.url}/api/v1/repositories/e2e/debian/settings`, {
+    const put = await adminFetch(`${reg.url}/api/v1/repositories/e2e/debian/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ analysis: 'basic' }),
@@ -83,7 +83,7 @@ describe.skipIf(!enabled)('Debian image from real .debs (dpkg cataloger, apt-get
     await run('skopeo', ['copy', '--dest-tls-verify=false', '--preserve-digests', `oci:${layout}:bookworm`, `docker://${reg.host}/e2e/debian:bookworm`]);
     expect((await waitForAnalysis(reg.url, 'e2e/debian', 'bookworm', 120_000)).status, reg.output()).toBe('done');
 
-    const res = await fetch(`${reg.url}/api/v1/repositories/e2e/debian/tags/bookworm/sbom?format=json`);
+    const res = await adminFetch(`${reg.url}/api/v1/repositories/e2e/debian/tags/bookworm/sbom?format=json`);
     expect(res.status).toBe(200);
     const sbom = (await res.json()) as { distro?: { id: string; ecosystem?: string }; packages: { name: string; version: string; type: string; locations: { layerIndex?: number; layerDigest?: string; createdBy?: string }[] }[] };
     // base-files brings /etc/os-release (a symlink to ../usr/lib/os-release).

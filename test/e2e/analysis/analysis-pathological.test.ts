@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, buildLayer, buildTar, type BuiltImage } from '../../helpers/image-builder.js';
-import { canStartRegistry, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
+import { adminFetch, canStartRegistry, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 import { waitForAnalysis } from '../../helpers/analysis.js';
 
 const enabled = canStartRegistry('crowsnest');
@@ -22,7 +22,7 @@ describe.skipIf(!enabled)('pathological layers (server process)', () => {
 
   async function pushBlob(bytes: Buffer): Promise<void> {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    const res = await fetch(`${reg.url}/v2/${REPO}/blobs/uploads/?digest=${digest}`, {
+    const res = await adminFetch(`${reg.url}/v2/${REPO}/blobs/uploads/?digest=${digest}`, {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
       body: bytes,
@@ -32,7 +32,7 @@ describe.skipIf(!enabled)('pathological layers (server process)', () => {
 
   async function push(tag: string, image: BuiltImage): Promise<void> {
     for (const b of [image.config, ...image.layers]) await pushBlob(b.bytes);
-    const res = await fetch(`${reg.url}/v2/${REPO}/manifests/${tag}`, {
+    const res = await adminFetch(`${reg.url}/v2/${REPO}/manifests/${tag}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
       body: image.manifest.bytes,
@@ -41,14 +41,14 @@ describe.skipIf(!enabled)('pathological layers (server process)', () => {
   }
 
   async function reasonOf(tag: string): Promise<string> {
-    const res = await fetch(`${reg.url}/api/v1/repositories/${REPO}/tags/${tag}/sbom`);
+    const res = await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/tags/${tag}/sbom`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     return ((await res.json()) as { detail: string }).detail;
   }
 
   async function sbomOf(tag: string): Promise<SbomDoc> {
-    const res = await fetch(`${reg.url}/api/v1/repositories/${REPO}/tags/${tag}/sbom`);
+    const res = await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/tags/${tag}/sbom`);
     expect(res.status).toBe(200);
     return (await res.json()) as SbomDoc;
   }
@@ -57,7 +57,7 @@ describe.skipIf(!enabled)('pathological layers (server process)', () => {
 
   beforeAll(async () => {
     reg = await startRegistry({ env: { CROWSNEST_LOG_LEVEL: 'warn', CROWSNEST_ANALYSIS_MAX_BYTES: '64m' } });
-    const put = await fetch(`${reg.url}/api/v1/repositories/${REPO}/settings`, {
+    const put = await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ analysis: 'basic' }),

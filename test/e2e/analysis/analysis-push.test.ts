@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRunE2E, run } from '../../helpers/e2e.js';
 import { layerSpecOf, waitForAnalysis } from '../../helpers/analysis.js';
 import { buildImage, buildIndex, buildLayer, writeOciLayout } from '../../helpers/image-builder.js';
-import { startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
+import { adminFetch, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 import { hasShared, sharedPath } from '../../helpers/shared.js';
 
 const FIXTURES = ['npm/syft-package-lock', 'cargo/syft-cargo-lock', 'composer/syft-composer-lock'] as const;
@@ -37,7 +37,7 @@ describe.skipIf(!enabled)('analysis end to end (server process + skopeo)', () =>
   });
 
   it('analyzes a pushed image and serves its SBOM with introducing layers and created_by', async () => {
-    const put = await fetch(`${reg.url}/api/v1/repositories/e2e/langs/settings`, {
+    const put = await adminFetch(`${reg.url}/api/v1/repositories/e2e/langs/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ analysis: 'basic' }),
@@ -54,7 +54,7 @@ describe.skipIf(!enabled)('analysis end to end (server process + skopeo)', () =>
     const analysis = await waitForAnalysis(reg.url, 'e2e/langs', 'v1');
     expect(analysis.status, reg.output()).toBe('done');
 
-    const res = await fetch(`${reg.url}/api/v1/repositories/e2e/langs/tags/v1/sbom?format=json`);
+    const res = await adminFetch(`${reg.url}/api/v1/repositories/e2e/langs/tags/v1/sbom?format=json`);
     expect(res.status).toBe(200);
     const sbom = (await res.json()) as SbomDoc;
     expect(sbom.image.digest).toBe(image.manifest.digest);
@@ -71,7 +71,7 @@ describe.skipIf(!enabled)('analysis end to end (server process + skopeo)', () =>
   });
 
   it('analyzes every platform of an index: Alpine-like (apk) and rpm-based images from fixture databases, Windows unsupported', async () => {
-    await fetch(`${reg.url}/api/v1/repositories/e2e/multi/settings`, {
+    await adminFetch(`${reg.url}/api/v1/repositories/e2e/multi/settings`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ analysis: 'advanced' }),
@@ -98,14 +98,14 @@ describe.skipIf(!enabled)('analysis end to end (server process + skopeo)', () =>
     await run('skopeo', ['copy', '--all', '--dest-tls-verify=false', '--preserve-digests', `oci:${layout}:v1`, `docker://${reg.host}/e2e/multi:v1`]);
     expect((await waitForAnalysis(reg.url, 'e2e/multi', 'v1')).status, reg.output()).toBe('done');
 
-    const tags = (await (await fetch(`${reg.url}/api/v1/repositories/e2e/multi/tags`)).json()) as { platforms: string[] }[];
+    const tags = (await (await adminFetch(`${reg.url}/api/v1/repositories/e2e/multi/tags`)).json()) as { platforms: string[] }[];
     expect(tags[0]?.platforms).toEqual(['linux/amd64', 'linux/arm64', 'windows/amd64']);
-    const windowsSbom = await fetch(`${reg.url}/api/v1/repositories/e2e/multi/tags/v1/sbom?platform=windows/amd64`);
+    const windowsSbom = await adminFetch(`${reg.url}/api/v1/repositories/e2e/multi/tags/v1/sbom?platform=windows/amd64`);
     expect(windowsSbom.status).toBe(404);
     expect(((await windowsSbom.json()) as { detail: string }).detail).toMatch(/unsupported/);
 
     for (const [platform, kind, img] of [['linux/amd64', 'apk', alpine], ['linux/arm64', 'rpm', rocky]] as const) {
-      const res = await fetch(`${reg.url}/api/v1/repositories/e2e/multi/tags/v1/sbom?format=json&platform=${platform}`);
+      const res = await adminFetch(`${reg.url}/api/v1/repositories/e2e/multi/tags/v1/sbom?format=json&platform=${platform}`);
       expect(res.status, platform).toBe(200);
       const sbom = (await res.json()) as SbomDoc & { distro?: { id: string } };
       expect(sbom.image.digest).toBe(img.manifest.digest);

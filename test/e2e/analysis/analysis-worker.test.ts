@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForAnalysis } from '../../helpers/analysis.js';
 import { buildImage, buildLayer, type BuiltImage } from '../../helpers/image-builder.js';
-import { canStartRegistry, repoRoot, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
+import { adminFetch, canStartRegistry, repoRoot, startRegistry, type RegistryProcess } from '../../helpers/registry-process.js';
 
 const REPO = 'e2e/worker';
 
@@ -23,15 +23,15 @@ describe.skipIf(!canStartRegistry('crowsnest'))('serve --no-workers + crowsnest 
 
   async function push(tag: string, image: BuiltImage): Promise<void> {
     for (const b of [image.config, ...image.layers]) {
-      const res = await fetch(`${reg.url}/v2/${REPO}/blobs/uploads/?digest=${b.digest}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: b.bytes });
+      const res = await adminFetch(`${reg.url}/v2/${REPO}/blobs/uploads/?digest=${b.digest}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: b.bytes });
       expect(res.status).toBe(201);
     }
-    const res = await fetch(`${reg.url}/v2/${REPO}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: image.manifest.bytes });
+    const res = await adminFetch(`${reg.url}/v2/${REPO}/manifests/${tag}`, { method: 'PUT', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: image.manifest.bytes });
     expect(res.status).toBe(201);
   }
 
   it('leaves the job queued until a worker process runs it', async () => {
-    const put = await fetch(`${reg.url}/api/v1/repositories/${REPO}/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ analysis: 'basic' }) });
+    const put = await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ analysis: 'basic' }) });
     expect(put.status).toBe(200);
     await push('v1', buildImage({ layers: [await buildLayer({ 'app/node_modules/w/package.json': JSON.stringify({ name: 'w', version: '3.0.0' }) })] }));
     // Without workers nothing runs: still queued after a while.
@@ -44,7 +44,7 @@ describe.skipIf(!canStartRegistry('crowsnest'))('serve --no-workers + crowsnest 
     const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
     try {
       expect((await waitForAnalysis(reg.url, REPO, 'v1', 30_000)).status, out).toBe('done');
-      const sbom = (await (await fetch(`${reg.url}/api/v1/repositories/${REPO}/tags/v1/sbom`)).json()) as { packages: { name: string }[] };
+      const sbom = (await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/tags/v1/sbom`)).json()) as { packages: { name: string }[] };
       expect(sbom.packages.map((p) => p.name)).toContain('w');
     } finally {
       worker.kill('SIGTERM');
