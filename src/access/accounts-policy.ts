@@ -55,7 +55,7 @@ export class AccountsAccessPolicy implements AccessPolicy {
     }
     const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
     if (sessionId !== undefined) {
-      const session = this.deps.sessions.get(sessionId);
+      const session = await this.deps.sessions.get(sessionId);
       if (!session) return ANONYMOUS;
       if (!SAFE_METHODS.has(request.method)) this.checkCsrf(request, session.csrfToken);
       const user = await this.deps.accounts.getUser(session.user);

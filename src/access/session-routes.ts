@@ -39,19 +39,19 @@ export function sessionRoutes(deps: SessionRoutesDeps): FastifyPluginAsync {
       const principal = await deps.auth.login(request, request.body.username, request.body.password);
       // A token is no password: sessions start only from the real password.
       if (principal.tokenScope !== undefined) throw new UnauthorizedError('invalid username or password');
-      const session = deps.sessions.create(principal.name);
+      const session = await deps.sessions.create(principal.name);
       reply.header('set-cookie', cookie(request, session.id, Math.floor(deps.sessions.lifetimeMs / 1000)));
       return reply.code(201).send(await describe(deps, session, reply));
     });
     app.get('/session', async (request, reply) => {
       const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
-      const session = id === undefined ? undefined : deps.sessions.get(id);
+      const session = id === undefined ? undefined : await deps.sessions.get(id);
       if (!session) throw new UnauthorizedError('no session');
       return describe(deps, session, reply);
     });
     app.delete('/session', async (request, reply) => {
       const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
-      if (id !== undefined) deps.sessions.delete(id);
+      if (id !== undefined) await deps.sessions.delete(id);
       reply.header('set-cookie', cookie(request, '', 0));
       return reply.code(204).send();
     });

@@ -1,8 +1,11 @@
 /**
- * Web sessions: an opaque random id in an HttpOnly SameSite=Strict cookie, mapped in memory to the
- * user and a CSRF token. Bounded in number and lifetime; a restart signs everyone out.
+ * Web sessions: an opaque random id in an HttpOnly SameSite=Strict cookie, mapped to the user and a
+ * CSRF token in the shared database (only a hash of the id is stored), so any server process behind
+ * a load balancer knows every session. Bounded in lifetime and in number per user.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../metadata/kysely/schema/index.js';
 
 export const SESSION_COOKIE = 'crowsnest_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -14,47 +17,61 @@ export interface Session {
   readonly expiresAt: number;
 }
 
-export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
+function idHash(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
 
+export class SessionStore {
   constructor(
+    private readonly db: Kysely<Database>,
     readonly lifetimeMs = 12 * 3600_000,
-    private readonly maxSessions = 10_000,
+    private readonly maxPerUser = 50,
     private readonly now: () => number = Date.now,
   ) {}
 
-  create(user: string): Session {
-    if (this.sessions.size >= this.maxSessions) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
+  async create(user: string): Promise<Session> {
     const session: Session = {
       id: randomBytes(32).toString('base64url'),
       user,
       csrfToken: randomBytes(24).toString('base64url'),
       expiresAt: this.now() + this.lifetimeMs,
     };
-    this.sessions.set(session.id, session);
+    await this.db.deleteFrom('web_sessions').where('expires_at', '<=', this.now()).execute();
+    // Oldest sessions of this user beyond the cap end (a script signing in in a loop cannot grow the table).
+    const kept = await this.db
+      .selectFrom('web_sessions')
+      .select('id_hash')
+      .where('username', '=', user)
+      .orderBy('expires_at', 'desc')
+      .offset(this.maxPerUser - 1)
+      .limit(1_000)
+      .execute();
+    if (kept.length > 0) await this.db.deleteFrom('web_sessions').where('id_hash', 'in', kept.map((r) => r.id_hash)).execute();
+    await this.db
+      .insertInto('web_sessions')
+      .values({ id_hash: idHash(session.id), username: user, csrf_token: session.csrfToken, expires_at: session.expiresAt })
+      .execute();
     return session;
   }
 
-  get(id: string): Session | undefined {
-    const s = this.sessions.get(id);
-    if (!s) return undefined;
-    if (s.expiresAt <= this.now()) {
-      this.sessions.delete(id);
+  async get(id: string): Promise<Session | undefined> {
+    if (id.length === 0 || id.length > 256) return undefined;
+    const row = await this.db.selectFrom('web_sessions').selectAll().where('id_hash', '=', idHash(id)).executeTakeFirst();
+    if (!row) return undefined;
+    if (row.expires_at <= this.now()) {
+      await this.delete(id);
       return undefined;
     }
-    return s;
+    return { id, user: row.username, csrfToken: row.csrf_token, expiresAt: row.expires_at };
   }
 
-  delete(id: string): void {
-    this.sessions.delete(id);
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('web_sessions').where('id_hash', '=', idHash(id)).execute();
   }
 
   /** Ends every session of `user` (deleted user, changed password). */
-  deleteUser(user: string): void {
-    for (const [id, s] of this.sessions) if (s.user === user) this.sessions.delete(id);
+  async deleteUser(user: string): Promise<void> {
+    await this.db.deleteFrom('web_sessions').where('username', '=', user).execute();
   }
 }
 

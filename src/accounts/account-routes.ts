@@ -14,7 +14,7 @@ export interface AccountRoutesDeps {
   readonly access: AccessPolicy;
   readonly accounts: AccountsStore;
   /** Ends the web sessions of a deleted user. */
-  readonly onUserDeleted?: (name: string) => void;
+  readonly onUserDeleted?: (name: string) => void | Promise<void>;
 }
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
@@ -92,7 +92,7 @@ export function accountRoutes(deps: AccountRoutesDeps): FastifyPluginAsync {
       const p = await requireUser(access, request);
       requireSiteAdmin(p);
       await accounts.deleteUser(request.params.user);
-      deps.onUserDeleted?.(request.params.user);
+      await deps.onUserDeleted?.(request.params.user);
       await accounts.audit(p.name, 'user.delete', request.params.user);
       return reply.code(204).send();
     });

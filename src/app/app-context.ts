@@ -9,7 +9,8 @@ import type { Kysely } from 'kysely';
 import { type AccessPolicy } from '../access/access-policy.js';
 import { AccountsAccessPolicy } from '../access/accounts-policy.js';
 import { LoginThrottle } from '../access/login-throttle.js';
-import { loadOrCreateKey, RegistryTokenSigner } from '../access/registry-token.js';
+import { RegistryTokenSigner } from '../access/registry-token.js';
+import { loadSigningKey } from '../access/signing-key.js';
 import { SessionStore } from '../access/sessions.js';
 import { AccountsStore } from '../accounts/accounts-store.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
@@ -144,13 +145,13 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   const metadata = new KyselyMetadataStore(database);
 
   const accounts = new AccountsStore(database);
-  const sessions = new SessionStore();
+  const sessions = new SessionStore(database);
   let key: Buffer;
   try {
-    key = await loadOrCreateKey(config.auth.keyFile);
+    key = await loadSigningKey(database, config.auth);
   } catch (err: unknown) {
     await database.destroy();
-    throw new StartupError([`auth: cannot read or create the token key ${config.auth.keyFile}: ${err instanceof Error ? err.message : String(err)}`]);
+    throw new StartupError([`auth: cannot read or create the token signing key${config.auth.keyFile !== undefined ? ` ${config.auth.keyFile}` : ''}: ${err instanceof Error ? err.message : String(err)}`]);
   }
   const tokenSigner = new RegistryTokenSigner(key, config.auth.tokenLifetimeSeconds);
   const auth = new AccountsAccessPolicy({ accounts, signer: tokenSigner, throttle: new LoginThrottle(), sessions });

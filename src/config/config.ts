@@ -56,8 +56,13 @@ export interface Config {
   readonly auth: {
     /** Password of the `admin` user created on first start; generated and printed once when unset. */
     readonly adminPassword: string | undefined;
-    /** Signing key of registry bearer tokens (created on first start). */
-    readonly keyFile: string;
+    /**
+     * File holding the signing key of registry bearer tokens. Unset: the key lives in the database,
+     * shared by every process (created on first start; an older `<data>/auth-token.key` is adopted).
+     */
+    readonly keyFile: string | undefined;
+    /** Where installations before the database-held key kept it. */
+    readonly legacyKeyFile: string;
     readonly tokenLifetimeSeconds: number;
   };
 }
@@ -263,7 +268,8 @@ export function toConfig(raw: RawSettings): ConfigResult {
       },
       auth: {
         adminPassword: raw.adminPassword,
-        keyFile: resolve(raw.authKeyFile ?? resolve(dataDir, 'auth-token.key')),
+        keyFile: raw.authKeyFile !== undefined ? resolve(raw.authKeyFile) : undefined,
+        legacyKeyFile: resolve(dataDir, 'auth-token.key'),
         tokenLifetimeSeconds: lifetime ?? 900,
       },
     },

@@ -30,14 +30,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(settings: RawSettings = {}, opts: { guards?: readonly RegistryGuard[]; access?: AccessPolicy } = {}): Promise<TestApp> {
+export async function createTestApp(settings: RawSettings = {}, opts: { guards?: readonly RegistryGuard[]; access?: AccessPolicy; /** Share one SQLite file between apps, like processes of one installation. */ sqliteFile?: string } = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'crowsnest-app-'));
   const result = toConfig({ data: dir, logLevel: 'silent', ...settings });
   if (!result.ok) throw new Error(result.problems.join('; '));
   const config: Config = result.config;
   const blobs = new FsBlobStore(join(dir, 'blobs'));
   await blobs.init();
-  const db = await openSqliteDatabase(':memory:');
+  const db = await openSqliteDatabase(opts.sqliteFile ?? ':memory:');
   const ctx = await createAppContext(config, {
     blobs,
     db,

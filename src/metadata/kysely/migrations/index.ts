@@ -11,6 +11,7 @@ import { accountsMigration } from './0005-accounts.js';
 import { evaluationsMigration } from './0006-evaluations.js';
 import { schedulesMigration } from './0008-schedules.js';
 import { manifestDigestIndexMigration } from './0009-manifest-digest-index.js';
+import { sharedAuthStateMigration } from './0012-shared-auth-state.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006-evaluations': evaluationsMigration,
   '0008-schedules': schedulesMigration,
   '0009-manifest-digest-index': manifestDigestIndexMigration,
+  '0012-shared-auth-state': sharedAuthStateMigration,
 };
 
 const provider: MigrationProvider = {

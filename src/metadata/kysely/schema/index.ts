@@ -5,9 +5,10 @@
 import type { AnalysisTables } from './analysis.js';
 import type { EvaluationTables } from './evaluations.js';
 import type { AccountsTables } from './accounts.js';
+import type { AuthStateTables } from './auth-state.js';
 import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
 import type { ScheduleTables } from './schedules.js';
 import type { VulndbTables } from './vulndb.js';
 
-export type Database = AccountsTables & RegistryTables & RepositoryTables & AnalysisTables & VulndbTables & EvaluationTables & ScheduleTables;
+export type Database = AccountsTables & RegistryTables & RepositoryTables & AnalysisTables & VulndbTables & EvaluationTables & ScheduleTables & AuthStateTables;
