@@ -1,11 +1,12 @@
 /**
- * Start and stop order of the server process: build HTTP on the context, listen, purge stale
- * uploads periodically; on SIGTERM/SIGINT stop accepting, let in-flight requests finish, then
+ * Start and stop order of the server process: build HTTP on the context, listen, start the periodic
+ * housekeeping (periodic-tasks.ts); on SIGTERM/SIGINT stop accepting, let in-flight requests finish, then
  * close the stores.
  */
 import type { FastifyInstance } from 'fastify';
 import { ensureFirstAdmin } from '../accounts/first-admin.js';
 import { Scheduler } from '../jobs/schedule.js';
+import { periodicTasks } from './periodic-tasks.js';
 import { serverDepsFor } from './server-deps.js';
 import { buildServer } from '../server/http-server.js';
 import type { AppContext } from './app-context.js';
@@ -25,17 +26,9 @@ export async function startServer(ctx: AppContext): Promise<RunningServer> {
   const app = await buildServer(serverDepsFor(ctx));
   const address = await app.listen({ host: ctx.config.listen.host, port: ctx.config.listen.port });
 
-  // One purge per interval across all server processes sharing the database and storage.
+  // Each task runs once per interval across all server processes sharing the database and storage.
   const scheduler = new Scheduler(ctx.db, ctx.log.child({ component: 'scheduler' }));
-  scheduler.start({
-    name: 'purge-stale-uploads',
-    intervalMs: Math.min(ctx.config.registry.uploadPurgeAgeSeconds, 3600) * 1000,
-    run: async () => {
-      const before = new Date(Date.now() - ctx.config.registry.uploadPurgeAgeSeconds * 1000);
-      const purged = await ctx.uploads.purgeStale(before);
-      if (purged.length > 0) ctx.log.info({ purged: purged.length }, 'purged stale uploads');
-    },
-  });
+  for (const task of periodicTasks(ctx)) scheduler.start(task);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

@@ -58,10 +58,11 @@ describe('toConfig', () => {
       deleteEnabled: 'maybe',
       uploadPurgeAge: 'soon',
       gcGrace: '-1',
+      gcInterval: 'weekly',
     });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems).toHaveLength(8);
+    expect(r.problems).toHaveLength(9);
     expect(r.problems.map((p) => p.split(':')[0])).toEqual([
       'listen',
       'database',
@@ -71,7 +72,17 @@ describe('toConfig', () => {
       'delete-enabled',
       'upload-purge-age',
       'gc-grace',
+      'gc-interval',
     ]);
+  });
+
+  it('runs no scheduled garbage collection unless an interval is set', () => {
+    const off = toConfig({});
+    expect(off.ok && off.config.gc.intervalSeconds).toBe(0);
+    const daily = toConfig({ gcInterval: '24h' });
+    expect(daily.ok && daily.config.gc.intervalSeconds).toBe(86400);
+    const explicitOff = toConfig({ gcInterval: 'OFF' });
+    expect(explicitOff.ok && explicitOff.config.gc.intervalSeconds).toBe(0);
   });
 
   it('never echoes a database password in problems', () => {

@@ -42,6 +42,8 @@ export interface Config {
   readonly gc: {
     /** Blobs and untagged manifests younger than this are never collected (protects in-flight pushes). */
     readonly graceSeconds: number;
+    /** How often serve runs garbage collection (once per interval across all processes); 0 = never. */
+    readonly intervalSeconds: number;
   };
   readonly analysis: {
     /** Uncompressed bytes over all layers of one image; larger images end in status failed. */
@@ -75,6 +77,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   uploadPurgeAge: '24h',
   gcGrace: '1h',
+  gcInterval: 'off',
   analysisMaxBytes: String(10 * 1024 ** 3),
   analysisTimeout: '10m',
   analysisConcurrency: '2',
@@ -234,6 +237,11 @@ export function toConfig(raw: RawSettings): ConfigResult {
   if (grace === undefined) {
     problems.push(`gc-grace: "${raw.gcGrace ?? ''}" is not a duration like 1h (${envName('gcGrace')})`);
   }
+  const gcIntervalRaw = (raw.gcInterval ?? DEFAULTS.gcInterval).trim().toLowerCase();
+  const gcInterval = gcIntervalRaw === 'off' ? 0 : parseDuration(gcIntervalRaw);
+  if (gcInterval === undefined) {
+    problems.push(`gc-interval: "${raw.gcInterval ?? ''}" is not a duration like 24h or off (${envName('gcInterval')})`);
+  }
 
   const maxImageBytes = parsePositiveInt(raw.analysisMaxBytes ?? DEFAULTS.analysisMaxBytes);
   if (maxImageBytes === undefined) problems.push(`analysis-max-bytes: "${raw.analysisMaxBytes ?? ''}" is not a size like 10g (${envName('analysisMaxBytes')})`);
@@ -259,7 +267,7 @@ export function toConfig(raw: RawSettings): ConfigResult {
       publicUrl,
       logLevel,
       registry: { deleteEnabled, uploadPurgeAgeSeconds: purge ?? 86400, maxManifestBytes: MAX_MANIFEST_BYTES },
-      gc: { graceSeconds: grace ?? 3600 },
+      gc: { graceSeconds: grace ?? 3600, intervalSeconds: gcInterval ?? 0 },
       analysis: {
         maxImageBytes: maxImageBytes ?? 10 * 1024 ** 3,
         timeBudgetSeconds: timeBudget ?? 600,

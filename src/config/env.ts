@@ -14,6 +14,7 @@ export interface RawSettings {
   deleteEnabled?: string;
   uploadPurgeAge?: string;
   gcGrace?: string;
+  gcInterval?: string;
   analysisMaxBytes?: string;
   analysisTimeout?: string;
   analysisConcurrency?: string;
@@ -33,6 +34,7 @@ const ENV_NAMES: Record<keyof RawSettings, string> = {
   deleteEnabled: 'CROWSNEST_DELETE_ENABLED',
   uploadPurgeAge: 'CROWSNEST_UPLOAD_PURGE_AGE',
   gcGrace: 'CROWSNEST_GC_GRACE',
+  gcInterval: 'CROWSNEST_GC_INTERVAL',
   analysisMaxBytes: 'CROWSNEST_ANALYSIS_MAX_BYTES',
   analysisTimeout: 'CROWSNEST_ANALYSIS_TIMEOUT',
   analysisConcurrency: 'CROWSNEST_ANALYSIS_CONCURRENCY',
