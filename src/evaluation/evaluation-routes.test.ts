@@ -1,32 +1,28 @@
 /**
  * Push → analyze → match against real PyPI advisories, through the API: the tags list summary,
  * the tag vulnerabilities document (CONTRACT.md shape) and the vulnerability page listing the
- * image only for callers who may read it.
+ * image only for callers who may read it (real accounts: the administrator pushes; `team/app` is
+ * public, `hidden/app` private, and anonymous callers read).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../../test/helpers/shared.js';
 import { buildImage, buildLayer, type BuiltImage } from '../../test/helpers/image-builder.js';
-import type { AccessPolicy } from '../access/access-policy.js';
-import { createTestApp, type TestApp } from '../app/_testkit/test-app.js';
+import { createTestApp, TEST_ADMIN_AUTH, type TestApp } from '../app/_testkit/test-app.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { osvSource } from '../vulndb/sources/osv-source.js';
 
+const admin = { authorization: TEST_ADMIN_AUTH };
+
 async function push(t: TestApp, repo: string, tag: string, image: BuiltImage): Promise<void> {
   for (const b of [image.config, ...image.layers]) {
-    const res = await t.app.inject({ method: 'POST', url: `/v2/${repo}/blobs/uploads/?digest=${b.digest}`, payload: b.bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const res = await t.app.inject({ method: 'POST', url: `/v2/${repo}/blobs/uploads/?digest=${b.digest}`, payload: b.bytes, headers: { ...admin, 'content-type': 'application/octet-stream' } });
     expect(res.statusCode).toBe(201);
   }
-  const res = await t.app.inject({ method: 'PUT', url: `/v2/${repo}/manifests/${tag}`, payload: image.manifest.bytes, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+  const res = await t.app.inject({ method: 'PUT', url: `/v2/${repo}/manifests/${tag}`, payload: image.manifest.bytes, headers: { ...admin, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
   expect(res.statusCode).toBe(201);
 }
 
 const metadata = (name: string, version: string) => `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`;
-
-/** Everyone may read every repository except `hidden/*`. */
-const hidingPolicy: AccessPolicy = {
-  authenticate: () => Promise.resolve({ kind: 'anonymous' }),
-  grantedActions: (_p, repository, actions) => Promise.resolve(repository.startsWith('hidden/') ? [] : [...actions]),
-};
 
 type Report = {
   image: { digest: string; platform: string; os?: { id: string } };
@@ -42,7 +38,7 @@ describe.skipIf(!hasShared('data', 'osv', 'PyPI'))('vulnerability reports throug
   let image: BuiltImage;
 
   beforeAll(async () => {
-    t = await createTestApp({}, { access: hidingPolicy });
+    t = await createTestApp();
     await t.ctx.vulndb.import('osv', osvSource.read(sharedPath('data', 'osv', 'PyPI'), { issues: () => undefined }));
     image = await buildImage({
       layers: [
@@ -54,10 +50,14 @@ describe.skipIf(!hasShared('data', 'osv', 'PyPI'))('vulnerability reports throug
       ],
       history: [{ created_by: 'ADD rootfs /' }, { created_by: 'RUN pip install Django==3.0 PyYAML==5.3' }],
     });
-    // hidden/* is unreadable through the API, so its setting is made directly; both tags share one digest.
-    await t.ctx.settings.setAnalysis('hidden/app', 'basic');
-    await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/team/app/settings', payload: { analysis: 'basic' } });
-    for (const repo of ['team/app', 'hidden/app']) await push(t, repo, 'v1', image);
+    // Both tags share one digest; only team/app is public.
+    for (const repo of ['team/app', 'hidden/app']) {
+      await push(t, repo, 'v1', image);
+      const settings = await t.app.inject({ method: 'PUT', url: `/api/v1/repositories/${repo}/settings`, payload: { analysis: 'basic' }, headers: admin });
+      expect(settings.statusCode).toBe(200);
+    }
+    const visibility = await t.app.inject({ method: 'PATCH', url: '/api/v1/repositories/team/app', payload: { visibility: 'public' }, headers: admin });
+    expect(visibility.statusCode).toBe(200);
     runner = t.ctx.analysis.startWorkers();
     for (let i = 0; i < 400; i++) {
       const rows = (await t.app.inject({ method: 'GET', url: '/api/v1/repositories/team/app/tags' })).json<{ analysis: { status: string } }[]>();
@@ -104,6 +104,8 @@ describe.skipIf(!hasShared('data', 'osv', 'PyPI'))('vulnerability reports throug
       expect(doc.images).toEqual([{ repository: 'team/app', tag: 'v1', digest: image.manifest.digest }]);
       expect(JSON.stringify(doc)).not.toContain('hidden/app');
     }
+    const asAdmin = await t.app.inject({ method: 'GET', url: `/api/v1/vulnerabilities/${encodeURIComponent(withAlias?.id ?? '')}`, headers: admin });
+    expect(asAdmin.json<{ images: { repository: string }[] }>().images.map((i) => i.repository).sort()).toEqual(['hidden/app', 'team/app']);
     const open = await t.app.inject({ method: 'GET', url: '/api/v1/repositories/hidden/app/tags/v1/vulnerabilities' });
     expect(open.statusCode).toBe(401);
     const missing = await t.app.inject({ method: 'GET', url: '/api/v1/vulnerabilities/CVE-1999-99999' });
