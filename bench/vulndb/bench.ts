@@ -137,8 +137,19 @@ async function main(): Promise<void> {
       }
       runs.sort((a, b) => a - b);
       cpus.sort((a, b) => a - b);
+      // What a long-running server sees for a newly pushed image: the code is warm, the matcher's
+      // per-revision cache is not (a fresh matcher each time, so every lookup goes to the database).
+      const fresh: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const m = new VulnMatcher(store);
+        started = performance.now();
+        await m.match(pkgs);
+        fresh.push(performance.now() - started);
+      }
+      fresh.sort((a, b) => a - b);
       console.log(
-        `match ${pkgs.length} packages: ${cold.toFixed(1)} ms cold (${coldCpu.toFixed(1)} ms CPU), ${(runs[2] ?? 0).toFixed(1)} ms warm median ` +
+        `match ${pkgs.length} packages: ${cold.toFixed(1)} ms first in a fresh process (${coldCpu.toFixed(1)} ms CPU), ` +
+          `${(fresh[2] ?? 0).toFixed(1)} ms median with an empty lookup cache in a warm process, ${(runs[2] ?? 0).toFixed(1)} ms warm median ` +
           `(${(cpus[2] ?? 0).toFixed(1)} ms CPU) (${findings.length} findings; target < 50 ms)`,
       );
       const scanner = findTool('osv-scanner');
