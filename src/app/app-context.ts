@@ -110,6 +110,7 @@ async function openS3Store(storage: Extract<StorageConfig, { driver: 's3' }>): P
     prefix: storage.prefix,
     ...(storage.endpoint !== undefined ? { endpoint: storage.endpoint } : {}),
     ...(storage.region !== undefined ? { region: storage.region } : {}),
+    redirectSeconds: storage.redirectSeconds,
   });
   try {
     await store.init();

@@ -45,7 +45,19 @@ describe('toConfig', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.config.database).toEqual({ driver: 'postgres', url: 'postgres://u:secret@db:5432/cn' });
-    expect(r.config.storage).toEqual({ driver: 's3', bucket: 'bucket', prefix: 'some/prefix', endpoint: 'http://minio:9000', region: 'eu' });
+    expect(r.config.storage).toEqual({ driver: 's3', bucket: 'bucket', prefix: 'some/prefix', endpoint: 'http://minio:9000', region: 'eu', redirectSeconds: 0 });
+  });
+
+  it('parses the presigned-redirect option of s3 storage', () => {
+    const seconds = (q: string) => {
+      const r = toConfig({ storage: `s3://b/p?${q}` });
+      return r.ok && r.config.storage.driver === 's3' ? r.config.storage.redirectSeconds : r.ok ? 'fs' : r.problems.join();
+    };
+    expect(seconds('redirect=true')).toBe(1200);
+    expect(seconds('redirect=false')).toBe(0);
+    expect(seconds('redirect=15m')).toBe(900);
+    expect(seconds('redirect=30d')).toMatch(/redirect "30d"/);
+    expect(seconds('redirect=soon')).toMatch(/redirect "soon"/);
   });
 
   it('lists every problem at once', () => {

@@ -19,6 +19,8 @@ export type StorageConfig =
       readonly prefix: string;
       readonly endpoint: string | undefined;
       readonly region: string | undefined;
+      /** Blob GETs answer 307 to a presigned URL valid this many seconds; 0 = the server streams blobs itself. */
+      readonly redirectSeconds: number;
     };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -171,7 +173,7 @@ function parseStorage(value: string, problems: string[]): StorageConfig {
     }
     if (!u || !u.hostname) {
       problems.push(`storage: "${value}" is not a valid s3://bucket/prefix URL`);
-      return { driver: 's3', bucket: '', prefix: '', endpoint: undefined, region: undefined };
+      return { driver: 's3', bucket: '', prefix: '', endpoint: undefined, region: undefined, redirectSeconds: 0 };
     }
     const endpoint = u.searchParams.get('endpoint') ?? undefined;
     if (endpoint !== undefined) {
@@ -181,12 +183,22 @@ function parseStorage(value: string, problems: string[]): StorageConfig {
         problems.push(`storage: endpoint "${endpoint}" is not a URL`);
       }
     }
+    // `redirect=true` (20 minutes) or `redirect=<duration>`: presigned blob GETs straight from the bucket.
+    const redirect = u.searchParams.get('redirect');
+    let redirectSeconds = 0;
+    if (redirect !== null) {
+      const flag = parseBool(redirect);
+      const seconds = flag === undefined ? parseDuration(redirect) : flag ? 1200 : 0;
+      if (seconds === undefined || seconds > 7 * 86400) problems.push(`storage: redirect "${redirect}" is not true/false or a duration up to 7d`);
+      else redirectSeconds = seconds;
+    }
     return {
       driver: 's3',
       bucket: u.hostname,
       prefix: u.pathname.replace(/^\/+|\/+$/g, ''),
       endpoint,
       region: u.searchParams.get('region') ?? undefined,
+      redirectSeconds,
     };
   }
   problems.push(`storage: "${value}" must start with file: or s3:// (${envName('storage')} / --storage)`);

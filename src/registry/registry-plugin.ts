@@ -241,6 +241,11 @@ export async function registryPlugin(app: FastifyInstance, opts: RegistryPluginO
       }
       return reply.header('content-length', String(info.size)).send();
     }
+    const redirect = await uploads.redirectUrl(digest);
+    if (redirect !== undefined) {
+      // The bytes come straight from object storage; the digest headers stay for clients that check them.
+      return reply.code(307).removeHeader('cache-control').headers({ location: redirect, 'content-length': '0' }).send();
+    }
     const { body } = await uploads.open(name, digest, range ? { start: range.start, endInclusive: range.end } : undefined);
     const status = range ? 206 : 200;
     const headers: Record<string, string> = range

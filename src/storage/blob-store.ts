@@ -32,6 +32,11 @@ export interface BlobStore {
    * layer send it through reused buffers (see server/send-file-region.ts). Absent for remote stores.
    */
   localPath?(digest: Digest): string;
+  /**
+   * A time-limited URL from which clients may GET the blob directly (object stores configured to
+   * redirect); undefined when this store serves blobs itself.
+   */
+  redirectUrl?(digest: Digest): Promise<string | undefined>;
   /** Small objects only (manifests, configs). Throws BlobNotFoundError, or BlobTooLargeError above `maxBytes`. */
   read(digest: Digest, opts: { maxBytes: number }): Promise<Buffer>;
   /**

@@ -60,6 +60,11 @@ export class UploadService {
     return { info, body: { kind: 'stream', stream } };
   }
 
+  /** Where clients may fetch a blob directly (presigned object-store URL), if the store redirects. Call after stat(). */
+  redirectUrl(digest: Digest): Promise<string | undefined> {
+    return this.o.blobs.redirectUrl?.(digest) ?? Promise.resolve(undefined);
+  }
+
   /** Removes the blob from the repository (bytes are swept later by GC). */
   async deleteBlob(repo: string, digest: Digest): Promise<void> {
     if (!this.o.deleteEnabled) throw new UnsupportedError('deletion is disabled on this registry');
