@@ -1,11 +1,11 @@
 /**
  * Two app instances on one database file behave as one installation: a web session or a registry
  * token issued by one is accepted by the other (servers behind a load balancer), sessions are stored
- * hashed, expire, and are capped per user; the signing key comes from the database unless a key file
- * is configured, and an older installation's key file is adopted.
+ * hashed, expire, and are capped per user; the signing key is kept in each data directory and shared
+ * through the database, unless the operator configures a key file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -82,19 +82,25 @@ describe('auth state shared through the database', () => {
     }
   });
 
-  it('creates the signing key once in the database, adopts a legacy key file, or uses a configured file', async () => {
-    const legacy = join(dir, 'auth-token.key');
+  it('keeps the key in the data directory, shares it through the database, or uses a configured file', async () => {
+    const firstDataKey = join(dir, 'a', 'auth-token.key');
+    const secondDataKey = join(dir, 'b', 'auth-token.key');
     const old = randomBytes(32);
-    writeFileSync(legacy, `${old.toString('base64url')}\n`);
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(firstDataKey, `${old.toString('base64url')}\n`);
     const db = await openSqliteDatabase(join(dir, 'keys.db'));
     try {
-      const first = await loadSigningKey(db, { keyFile: undefined, legacyKeyFile: legacy });
+      // The first process offers the key its data directory already had (tokens it signed stay valid).
+      const first = await loadSigningKey(db, { keyFile: undefined, dataKeyFile: firstDataKey });
       expect(first.equals(old)).toBe(true);
-      rmSync(legacy);
-      const again = await loadSigningKey(db, { keyFile: undefined, legacyKeyFile: legacy });
-      expect(again.equals(old)).toBe(true);
+      // Another process with its own data directory adopts it and keeps a copy there.
+      const second = await loadSigningKey(db, { keyFile: undefined, dataKeyFile: secondDataKey });
+      expect(second.equals(old)).toBe(true);
+      expect(Buffer.from(readFileSync(secondDataKey, 'utf8').trim(), 'base64url').equals(old)).toBe(true);
+      expect(statSync(secondDataKey).mode & 0o777).toBe(0o600);
+      // An operator-managed file is used as is.
       const file = join(dir, 'explicit.key');
-      const fromFile = await loadSigningKey(db, { keyFile: file, legacyKeyFile: legacy });
+      const fromFile = await loadSigningKey(db, { keyFile: file, dataKeyFile: secondDataKey });
       expect(fromFile.equals(old)).toBe(false);
       expect(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url').equals(fromFile)).toBe(true);
     } finally {
@@ -106,8 +112,8 @@ describe('auth state shared through the database', () => {
     const db = await openSqliteDatabase(join(dir, 'fresh.db'));
     try {
       const [x, y] = await Promise.all([
-        loadSigningKey(db, { keyFile: undefined, legacyKeyFile: join(dir, 'none.key') }),
-        loadSigningKey(db, { keyFile: undefined, legacyKeyFile: join(dir, 'none.key') }),
+        loadSigningKey(db, { keyFile: undefined, dataKeyFile: join(dir, 'fresh', 'auth-token.key') }),
+        loadSigningKey(db, { keyFile: undefined, dataKeyFile: join(dir, 'fresh', 'auth-token.key') }),
       ]);
       expect(x.length).toBe(32);
       expect(x.equals(y)).toBe(true);

@@ -61,12 +61,12 @@ export interface Config {
     /** Password of the `admin` user created on first start; generated and printed once when unset. */
     readonly adminPassword: string | undefined;
     /**
-     * File holding the signing key of registry bearer tokens. Unset: the key lives in the database,
-     * shared by every process (created on first start; an older `<data>/auth-token.key` is adopted).
+     * An operator-managed file holding the signing key of registry bearer tokens. Unset: the key is
+     * generated on first start, kept in `dataKeyFile` and shared with the other processes of the
+     * installation through the database.
      */
     readonly keyFile: string | undefined;
-    /** Where installations before the database-held key kept it. */
-    readonly legacyKeyFile: string;
+    readonly dataKeyFile: string;
     readonly tokenLifetimeSeconds: number;
   };
 }
@@ -289,7 +289,7 @@ export function toConfig(raw: RawSettings): ConfigResult {
       auth: {
         adminPassword: raw.adminPassword,
         keyFile: raw.authKeyFile !== undefined ? resolve(raw.authKeyFile) : undefined,
-        legacyKeyFile: resolve(dataDir, 'auth-token.key'),
+        dataKeyFile: resolve(dataDir, 'auth-token.key'),
         tokenLifetimeSeconds: lifetime ?? 900,
       },
     },
