@@ -8,11 +8,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hasPostgres, startPostgres, type PostgresServer } from '../../test/helpers/postgres.js';
+import type { Database } from '../metadata/kysely/schema/index.js';
+import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js';
 import { createTestApp, TEST_ADMIN_AUTH, TEST_ADMIN_PASSWORD, type TestApp } from '../app/_testkit/test-app.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import { SessionStore } from './sessions.js';
 import { loadSigningKey } from './signing-key.js';
+
+let server: PostgresServer | undefined;
+const withPostgres = hasPostgres();
+beforeAll(async () => {
+  if (withPostgres) server = await startPostgres();
+}, 60_000);
+afterAll(async () => server?.stop());
 
 let dir: string;
 const apps: TestApp[] = [];
@@ -23,6 +34,9 @@ afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+const backends: [string, () => Promise<Kysely<Database>>][] = [['SQLite', () => openSqliteDatabase(join(dir, `${Math.random()}.db`))]];
+if (withPostgres) backends.push(['PostgreSQL', async () => openPostgresDatabase(await (server as PostgresServer).createDatabase())]);
 
 async function app(): Promise<TestApp> {
   const t = await createTestApp({}, { sqliteFile: join(dir, 'crowsnest.db') });
@@ -52,9 +66,11 @@ describe('auth state shared through the database', () => {
     expect((await b.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie } })).statusCode).toBe(204);
     expect((await a.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } })).statusCode).toBe(401);
   });
+});
 
+describe.each(backends)('sessions and signing key on %s', (_name, open) => {
   it('stores only hashes of session ids, expires sessions and caps them per user', async () => {
-    const db = await openSqliteDatabase(join(dir, 'sessions.db'));
+    const db = await open();
     try {
       let now = 1_000_000;
       const store = new SessionStore(db, 60_000, 3, () => now);
@@ -88,7 +104,7 @@ describe('auth state shared through the database', () => {
     const old = randomBytes(32);
     mkdirSync(join(dir, 'a'));
     writeFileSync(firstDataKey, `${old.toString('base64url')}\n`);
-    const db = await openSqliteDatabase(join(dir, 'keys.db'));
+    const db = await open();
     try {
       // The first process offers the key its data directory already had (tokens it signed stay valid).
       const first = await loadSigningKey(db, { keyFile: undefined, dataKeyFile: firstDataKey });
@@ -109,7 +125,7 @@ describe('auth state shared through the database', () => {
   });
 
   it('creates a fresh random key when there is nothing to adopt', async () => {
-    const db = await openSqliteDatabase(join(dir, 'fresh.db'));
+    const db = await open();
     try {
       const [x, y] = await Promise.all([
         loadSigningKey(db, { keyFile: undefined, dataKeyFile: join(dir, 'fresh', 'auth-token.key') }),
