@@ -20,7 +20,7 @@ export const E2E_ADMIN = { username: 'admin', password: 'e2e-admin-password' } a
 export const E2E_ADMIN_AUTH = `Basic ${Buffer.from(`${E2E_ADMIN.username}:${E2E_ADMIN.password}`).toString('base64')}`;
 
 /** fetch() as the E2E administrator, for tests about something other than permissions. */
-export function adminFetch(url: string, init: RequestInit = {}): Promise<Response> {
+export function adminFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has('authorization')) headers.set('authorization', E2E_ADMIN_AUTH);
   return fetch(url, { ...init, headers });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
 import { canRunE2E, run } from '../helpers/e2e.js';
 import { buildImage, buildIndex, writeOciLayout, type BuiltImage, type BuiltIndex } from '../helpers/oci-image.js';
-import { repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
+import { adminFetch, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
 import { hasTools } from '../helpers/tools.js';
 
 function uiBuilt(): boolean {
@@ -70,6 +70,13 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
       if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
     });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
+    // Pushed repositories are private: everything below is seen as the administrator, signed in through the form.
+    await page.goto('/sign-in?next=/repositories');
+    await page.getByLabel('Username').fill(E2E_ADMIN.username);
+    await page.getByLabel('Password').fill(E2E_ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL('**/repositories');
+    await page.getByText(`Signed in as ${E2E_ADMIN.username}`).waitFor();
   });
   afterAll(async () => {
     await browser?.close();
@@ -115,12 +122,12 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const group = page.getByRole('group', { name: 'Image insight settings' });
     await group.waitFor();
-    const before = (await (await fetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string };
+    const before = (await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string };
     expect(await group.getByRole('radio', { name: /^None/ }).isChecked()).toBe(before.analysis === 'none');
     await group.getByRole('radio', { name: /^Advanced/ }).check();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
-    const after = (await (await fetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string };
+    const after = (await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string };
     expect(after.analysis).toBe('advanced');
     await page.reload();
     await page.getByRole('group', { name: 'Image insight settings' }).waitFor();
@@ -160,6 +167,56 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     await page.goto('/vulnerabilities/CVE-0000-00000');
     await page.getByRole('alert').waitFor();
     await expectAccessible('vulnerability-not-found');
+  });
+
+  it('shows a reader the settings read-only and hides the private repository from a stranger', async () => {
+    const json = { 'content-type': 'application/json' };
+    for (const name of ['reader', 'stranger']) {
+      const res = await adminFetch(`${reg.url}/api/v1/users`, { method: 'POST', headers: json, body: JSON.stringify({ name, password: `${name}-password` }) });
+      expect(res.status).toBe(201);
+    }
+    const grant = await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/permissions/users/reader`, { method: 'PUT', headers: json, body: JSON.stringify({ level: 'read' }) });
+    expect(grant.status).toBeLessThan(300);
+    const saved = ((await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/settings`)).json()) as { analysis: string }).analysis;
+
+    const asUser = async (name: string): Promise<{ ctx: BrowserContext; p: Page }> => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
+      ctx.setDefaultTimeout(8_000);
+      const p = await ctx.newPage();
+      await p.goto('/sign-in?next=/repositories');
+      await p.getByLabel('Username').fill(name);
+      await p.getByLabel('Password').fill(`${name}-password`);
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.waitForURL('**/repositories');
+      await p.getByText(`Signed in as ${name}`).waitFor();
+      return { ctx, p };
+    };
+
+    const reader = await asUser('reader');
+    try {
+      await reader.p.getByRole('link', { name: REPO, exact: true }).waitFor();
+      await reader.p.goto(`/repositories/${REPO}/settings`);
+      await reader.p.getByRole('note').filter({ hasText: 'Only the namespace owner' }).waitFor();
+      expect(await reader.p.getByRole('radio', { name: /^Advanced/ }).isDisabled()).toBe(true);
+      expect(await reader.p.getByRole('button', { name: 'Save' }).count()).toBe(0);
+      expect(await reader.p.getByTestId('saved-analysis').textContent()).toBe(saved);
+      await screenshot(reader.p, shots, 'settings-reader');
+    } finally {
+      await reader.ctx.close();
+    }
+
+    const stranger = await asUser('stranger');
+    try {
+      await stranger.p.getByRole('heading', { name: 'Repositories' }).waitFor();
+      await stranger.p.getByText(/No repositor/).waitFor();
+      expect(await stranger.p.getByRole('link', { name: REPO, exact: true }).count()).toBe(0);
+      await stranger.p.goto(`/repositories/${REPO}/tags`);
+      await stranger.p.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+      expect(await stranger.p.getByRole('table', { name: `Tags of ${REPO}` }).count()).toBe(0);
+      await screenshot(stranger.p, shots, 'stranger-private-repository');
+    } finally {
+      await stranger.ctx.close();
+    }
   });
 
   it('renders the sign-in form and reports a failed sign-in', async () => {

@@ -23,6 +23,8 @@ export class ApiError extends Error {
 
 type UnauthorizedListener = () => void;
 let onUnauthorized: UnauthorizedListener | undefined;
+/** The session's CSRF token (from the session endpoints); sent on every change. */
+let csrfToken: string | undefined;
 
 /** The app installs this once: it navigates to /sign-in with the current location as `next`. */
 export function setUnauthorizedListener(listener: UnauthorizedListener | undefined): void {
@@ -62,13 +64,15 @@ async function problemOf(res: Response): Promise<Problem> {
 /** Raw fetch with the error policy applied; callers that need headers (the /v2 helpers) use this. */
 export async function request(path: string, opts: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+  const method = opts.method ?? 'GET';
+  if (csrfToken !== undefined && method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(opts.body);
   }
   const res = await fetch(path, {
-    method: opts.method ?? 'GET',
+    method,
     headers,
     body,
     credentials: 'same-origin',
@@ -102,19 +106,37 @@ export function splitRepository(repository: string): [string, string] {
   return slash < 0 ? ['', repository] : [repository.slice(0, slash), repository.slice(slash + 1)];
 }
 
-/** Session endpoints (the auth module provides them; the shapes are the UI's assumption, see web/README.md). */
+/** What the session endpoints answer (`POST|GET /api/v1/session`). */
+interface SessionDocument {
+  readonly user: { readonly name: string; readonly siteAdmin?: boolean };
+  readonly csrfToken: string;
+}
+
+function signedIn(doc: SessionDocument): SessionUser {
+  csrfToken = doc.csrfToken;
+  return { username: doc.user.name, ...(doc.user.siteAdmin !== undefined ? { siteAdmin: doc.user.siteAdmin } : {}) };
+}
+
+/** Session endpoints: an HttpOnly SameSite cookie plus a CSRF token the client sends on changes. */
 export const session = {
   current: async (): Promise<SessionUser | undefined> => {
     try {
-      return await apiJson<SessionUser>('/api/v1/session', { allowUnauthorized: true });
+      return signedIn(await apiJson<SessionDocument>('/api/v1/session', { allowUnauthorized: true }));
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 404)) return undefined;
+      if (err instanceof ApiError && (err.status === 401 || err.status === 404)) {
+        csrfToken = undefined;
+        return undefined;
+      }
       throw err;
     }
   },
-  signIn: (username: string, password: string): Promise<SessionUser> =>
-    apiJson<SessionUser>('/api/v1/session', { method: 'POST', body: { username, password }, allowUnauthorized: true }),
+  signIn: async (username: string, password: string): Promise<SessionUser> =>
+    signedIn(await apiJson<SessionDocument>('/api/v1/session', { method: 'POST', body: { username, password }, allowUnauthorized: true })),
   signOut: async (): Promise<void> => {
-    await request('/api/v1/session', { method: 'DELETE', allowUnauthorized: true });
+    try {
+      await request('/api/v1/session', { method: 'DELETE', allowUnauthorized: true });
+    } finally {
+      csrfToken = undefined;
+    }
   },
 };

@@ -21,11 +21,6 @@ export async function catalog(signal?: AbortSignal): Promise<string[]> {
   return body.repositories ?? [];
 }
 
-export async function tagNames(repository: string, signal?: AbortSignal): Promise<string[]> {
-  const body = await apiJson<{ tags?: string[] | null }>(v2Path(repository, 'tags', 'list'), { signal });
-  return body.tags ?? [];
-}
-
 export interface Descriptor {
   readonly mediaType?: string;
   readonly digest: string;
@@ -51,12 +46,6 @@ export async function manifestOf(repository: string, reference: string, signal?:
   const res = await request(v2Path(repository, 'manifests', reference), { headers: { accept: MANIFEST_ACCEPT }, signal, allowUnauthorized: true });
   const manifest = (await res.json()) as ManifestDoc;
   return { digest: res.headers.get('docker-content-digest') ?? '', manifest };
-}
-
-/** Only the digest (HEAD), for the tags list while the tags API is missing. */
-export async function digestOf(repository: string, reference: string, signal?: AbortSignal): Promise<string> {
-  const res = await request(v2Path(repository, 'manifests', reference), { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT }, signal });
-  return res.headers.get('docker-content-digest') ?? '';
 }
 
 export interface ImageConfig {

@@ -1,13 +1,11 @@
 /**
  * The tags of a repository: sortable, paginated table with digest, platforms, pushed time, analysis status
  * and colour-coded vulnerability counts. It polls while an analysis is queued or running, so results
- * appear without a manual refresh. Falls back to /v2 tags/list (names, digests per visible page) while
- * `GET /api/v1/repositories/{ns}/{name}/tags` does not exist.
+ * appear without a manual refresh.
  */
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { ApiError, apiJson, repoPath } from '../api/client.js';
-import { digestOf, tagNames } from '../api/registry.js';
+import { apiJson, repoPath } from '../api/client.js';
 import type { TagInfo } from '../api/types.js';
 import { formatBytes, formatDate, shortDigest } from '../components/format.js';
 import { SummaryBadges, totalOf } from '../components/severity.js';
@@ -20,19 +18,10 @@ const POLL_MS = 3000;
 
 interface TagsData {
   readonly tags: readonly TagInfo[];
-  /** True when the list came from /v2 (no analysis data, digests resolved per page). */
-  readonly registryOnly: boolean;
 }
 
 async function loadTags(repository: string, signal: AbortSignal): Promise<TagsData> {
-  try {
-    const tags = await apiJson<TagInfo[]>(repoPath(repository, 'tags'), { signal });
-    return { tags, registryOnly: false };
-  } catch (err) {
-    if (!(err instanceof ApiError && err.status === 404)) throw err;
-  }
-  const names = await tagNames(repository, signal);
-  return { tags: names.map((name) => ({ name, digest: '' })), registryOnly: true };
+  return { tags: await apiJson<TagInfo[]>(repoPath(repository, 'tags'), { signal }) };
 }
 
 
@@ -65,7 +54,6 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
   const [desc, setDesc] = useState(true);
   const [page, setPage] = useState(0);
   const [filter, setFilter] = useState('');
-  const [digests, setDigests] = useState<ReadonlyMap<string, string>>(new Map());
 
   const rows = useMemo(() => {
     if (state.status !== 'ready') return [];
@@ -80,27 +68,6 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   const visible = rows.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
-  const registryOnly = state.status === 'ready' && state.data.registryOnly;
-
-  // Registry-only mode: resolve the digests of the visible page with a few parallel HEAD requests.
-  const missing = registryOnly ? visible.filter((t) => !digests.has(t.name)).map((t) => t.name) : [];
-  const missingKey = missing.join('\n');
-  useEffect(() => {
-    if (missingKey === '') return;
-    const controller = new AbortController();
-    const queue = missingKey.split('\n');
-    const found = new Map<string, string>();
-    const worker = async (): Promise<void> => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-        found.set(name, await digestOf(repository, name, controller.signal).catch(() => ''));
-      }
-    };
-    void Promise.all(Array.from({ length: 6 }, worker)).then(() => {
-      if (!controller.signal.aborted) setDigests((old) => new Map([...old, ...found]));
-    });
-    return () => controller.abort();
-  }, [missingKey, repository]);
-
   const onSort = (key: SortKey): void => {
     if (key === sort) setDesc(!desc);
     else {
@@ -158,7 +125,7 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
               </thead>
               <tbody>
                 {visible.map((t) => {
-                  const digest = t.digest || digests.get(t.name) || '';
+                  const digest = t.digest;
                   return (
                     <tr key={t.name}>
                       <th scope="row">
@@ -197,7 +164,6 @@ export function TagsTab({ repository }: { repository: string }): ReactNode {
               </button>
             </nav>
           )}
-          {registryOnly && <p className="muted small">Analysis results appear here once the tags API is available.</p>}
         </>
       )}
     </div>
