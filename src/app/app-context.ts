@@ -16,6 +16,7 @@ import { AccountsStore } from '../accounts/accounts-store.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
 import { ImageEvaluator } from '../evaluation/image-evaluator.js';
 import { ImageEvents } from '../evaluation/image-events.js';
+import { Reevaluation, REEVALUATE_JOB } from '../evaluation/reevaluation.js';
 import { VulnDb } from '../vulndb/vulndb-store.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
@@ -57,6 +58,7 @@ export interface AppContext {
   /** The merged vulnerability database and the per-image evaluations against it. */
   readonly vulndb: VulnDb;
   readonly evaluator: ImageEvaluator;
+  readonly reevaluation: Reevaluation;
   close(): Promise<void>;
 }
 
@@ -178,7 +180,20 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   const imageEvents = new ImageEvents(log.child({ component: 'image-events' }));
   const analysis = createAnalysisModule({ config, db: database, blobs, metadata, settings, events, imageEvents, log });
   const vulndb = new VulnDb(database);
-  const evaluator = new ImageEvaluator(database, analysis.sboms, vulndb);
+  const evaluator = new ImageEvaluator(database, analysis.sboms, vulndb, imageEvents);
+  // A finished analysis is evaluated at once for every analyzed repository tagging the image, so
+  // timelines start then and re-evaluation knows where the image lives.
+  imageEvents.on('analysisDone', async (e) => {
+    for (const repository of await evaluator.repositoriesTagging(e.rootDigest)) {
+      if ((await settings.get(repository)).analysis !== 'none') await evaluator.evaluateRoot(repository, e.rootDigest);
+    }
+  });
+  const reevaluation = new Reevaluation({ db: database, queue: analysis.queue, vulndb, sboms: analysis.sboms, settings, evaluator, log: log.child({ component: 'reevaluation' }) });
+  analysis.addWorkerTask({
+    kind: REEVALUATE_JOB,
+    handler: reevaluation.handler,
+    tick: { everyMs: 2_000, run: async (runner) => void (await reevaluation.check(runner)) },
+  });
   return {
     config,
     log,
@@ -194,6 +209,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     analysis,
     vulndb,
     evaluator,
+    reevaluation,
     events,
     imageEvents,
     uploads,

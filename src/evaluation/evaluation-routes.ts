@@ -1,8 +1,10 @@
 /**
  * The vulnerability report surfaces of the API (CONTRACT.md):
  * `GET /api/v1/repositories/{ns}/{name}/tags/{tag}/vulnerabilities[?platform=os/arch]` — the tag's
- * report, matched against the current data; and `GET /api/v1/vulnerabilities/{id}` (any alias) —
- * the merged advisory and the images it affects that the caller may read.
+ * report as last evaluated for that repository (push time for `basic`, kept current for `advanced`);
+ * `…/tags/{tag}/timeline` — what each evaluation added, removed and changed; and
+ * `GET /api/v1/vulnerabilities/{id}` (any alias) — the merged advisory and the images it affects that
+ * the caller may read.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -33,14 +35,14 @@ export interface EvaluationRoutesDeps {
   readonly evaluator: ImageEvaluator;
 }
 
-/** Tagged images whose latest evaluation contains advisory `id` (finding keys are "purl id"). */
+/** Tagged images whose current evaluation (in their repository) contains advisory `id` (finding keys are "purl id"). */
 async function imagesAffectedBy(db: Kysely<Database>, id: string): Promise<{ repository: string; tag: string; digest: string }[]> {
   const rows = await db
-    .selectFrom('image_evaluations as e')
+    .selectFrom('evaluations as e')
     .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'e.manifest_digest').onRef('a.platform', '=', 'e.platform'))
-    .innerJoin('tags as t', 't.manifest_digest', 'a.root_digest')
-    .select(['t.repository', 't.name', 'a.root_digest', 'e.finding_keys'])
-    .where('e.finding_keys', 'like', `% ${id.replace(/[%_]/g, '')}"%`)
+    .innerJoin('tags as t', (j) => j.onRef('t.manifest_digest', '=', 'a.root_digest').onRef('t.repository', '=', 'e.repository'))
+    .select(['t.repository', 't.name', 'a.root_digest', 'e.findings'])
+    .where('e.findings', 'like', `% ${id.replace(/[%_]/g, '')}"%`)
     .orderBy('t.repository')
     .orderBy('t.name')
     .execute();
@@ -48,7 +50,7 @@ async function imagesAffectedBy(db: Kysely<Database>, id: string): Promise<{ rep
   const out: { repository: string; tag: string; digest: string }[] = [];
   for (const r of rows) {
     // The LIKE prefilter is loose; the parsed keys decide.
-    const keys = JSON.parse(r.finding_keys) as string[];
+    const keys = Object.keys(JSON.parse(r.findings) as Record<string, unknown>);
     if (!keys.some((k) => k.endsWith(` ${id}`))) continue;
     const key = `${r.repository}:${r.name}`;
     if (seen.has(key)) continue;
@@ -67,8 +69,21 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): FastifyPluginAsync
         const repository = repositoryFromParams(request.params);
         await requireRepositoryAccess(deps.access, request, repository, 'pull');
         const image = await resolveAnalyzedImage(deps, repository, request.params.tag, request.query.platform);
-        const { report } = await deps.evaluator.evaluate(image.sbom, image.record.platform);
-        return report;
+        return deps.evaluator.reportFor(repository, image.sbom, image.record.platform);
+      },
+    );
+
+    app.get<{ Params: Static<typeof TagParams>; Querystring: Static<typeof PlatformQuery> }>(
+      '/repositories/:ns/:name/tags/:tag/timeline',
+      { schema: { params: TagParams, querystring: PlatformQuery } },
+      async (request) => {
+        const repository = repositoryFromParams(request.params);
+        await requireRepositoryAccess(deps.access, request, repository, 'pull');
+        const image = await resolveAnalyzedImage(deps, repository, request.params.tag, request.query.platform);
+        // The first evaluation happens on first view when the analysis finished before anyone asked.
+        await deps.evaluator.reportFor(repository, image.sbom, image.record.platform);
+        const entries = await deps.evaluator.timeline(repository, image.sbom.image.digest, image.record.platform);
+        return { image: { digest: image.sbom.image.digest, platform: image.record.platform }, entries };
       },
     );
 

@@ -60,6 +60,7 @@ export class JobRunner {
   private started = false;
   /** Highest number of jobs that ran at once (observable in tests and metrics). */
   peakConcurrency = 0;
+  private readonly stopHooks: (() => void)[] = [];
 
   constructor(private readonly opts: JobRunnerOptions) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -159,9 +160,15 @@ export class JobRunner {
     this.peakConcurrency = Math.max(this.peakConcurrency, this.running.size);
   }
 
+  /** Runs `hook` when stop() begins (timers that feed this runner with work). */
+  onStop(hook: () => void): void {
+    this.stopHooks.push(hook);
+  }
+
   /** Stops claiming, waits up to graceMs for running jobs, then aborts and releases the rest. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const hook of this.stopHooks.splice(0)) hook();
     if (this.timer) clearInterval(this.timer);
     if (this.purgeTimer) clearInterval(this.purgeTimer);
     while (this.polling) await new Promise((r) => setTimeout(r, 10));

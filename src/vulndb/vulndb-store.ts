@@ -29,6 +29,8 @@ export interface ImportResult {
   readonly skipped: number;
   readonly revision: number;
   readonly changed: boolean;
+  /** Distinct (ecosystem, package) keys whose matching data this import changed (recorded in vuln_changes). */
+  readonly touchedPackages: number;
 }
 
 export interface SourceStatus {
@@ -188,13 +190,16 @@ export class VulnDb {
         let batch: Pending[] = [];
         let metrics: CveMetrics[] = [];
         let metricsChanged = 0;
+        // Package keys whose matching data changes: re-evaluation re-matches exactly the images holding them.
+        const touched = new Set<string>();
+        const changedCves: string[] = [];
         if (staged > 0) {
           for await (const line of stagedLines()) {
             if (line === '') continue;
             if (line.startsWith('m\t')) {
               metrics.push(JSON.parse(line.slice(2)) as CveMetrics);
               if (metrics.length >= BATCH) {
-                metricsChanged += await upsertMetrics(trx, source, metrics);
+                metricsChanged += await upsertMetrics(trx, source, metrics, changedCves);
                 metrics = [];
               }
               continue;
@@ -203,26 +208,40 @@ export class VulnDb {
             const doc = line.slice(2 + (replace ?? '').length + 1 + (hash ?? '').length + 1 + (key ?? '').length + 1);
             batch.push({ key: key ?? '', advisory: JSON.parse(doc) as Advisory, doc, hash: hash ?? '', replace: replace === '1' });
             if (batch.length >= BATCH) {
-              await writeBatch(trx, source, batch);
+              await writeBatch(trx, source, batch, touched);
               batch = [];
             }
           }
         }
-        await writeBatch(trx, source, batch);
-        if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics);
+        await writeBatch(trx, source, batch, touched);
+        if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics, changedCves);
         // A snapshot only removes what it no longer lists when it was read without problems: a skipped
         // (corrupt) entry must not make its package's records disappear.
         const gone = snapshots.length === 0 || (opts.skipped?.() ?? 0) > 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
         for (const keys of chunks(gone, KEY_CHUNK)) {
+          await addTouched(trx, touched, { source, recordKeys: keys });
           await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
           await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
         }
         const changed = added + updated + gone.length + metricsChanged > 0;
         const now = new Date().toISOString();
         let revision = (await trx.selectFrom('vuln_state').select('revision').where('id', '=', 1).executeTakeFirst())?.revision ?? 0;
+        for (const cves of chunks(changedCves, KEY_CHUNK)) {
+          const ids = new Set(cves);
+          for (const r of await trx.selectFrom('vuln_alias').select(['alias', 'canonical_id']).where((eb) => eb.or([eb('alias', 'in', cves), eb('canonical_id', 'in', cves)])).execute()) {
+            ids.add(r.alias);
+            ids.add(r.canonical_id);
+          }
+          for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
+        }
         if (changed) {
           if (added + updated + gone.length > 0) await rebuildAliases(trx);
           revision++;
+          const rows = [...touched].map((k) => {
+            const [ecosystem = '', pkg = ''] = k.split('\u0000');
+            return { revision, ecosystem, package: pkg };
+          });
+          for (const part of chunks(rows, BATCH)) await trx.insertInto('vuln_changes').values(part).onConflict((oc) => oc.doNothing()).execute();
           await trx
             .insertInto('vuln_state')
             .values({ id: 1, revision, updated_at: now })
@@ -241,6 +260,7 @@ export class VulnDb {
           skipped: opts.skipped?.() ?? 0,
           revision,
           changed,
+          touchedPackages: changed ? touched.size : 0,
         };
         const lastChange = changed ? now : null;
         await trx
@@ -410,10 +430,20 @@ interface Pending {
   readonly replace: boolean;
 }
 
-async function writeBatch(trx: Db, source: string, batch: readonly Pending[]): Promise<void> {
+const touchedKey = (ecosystem: string, pkg: string) => `${ecosystem}\u0000${pkg}`;
+
+/** Adds the package keys of the affected rows of these records (of `source`) or of these vulnerability ids. */
+async function addTouched(trx: Db, touched: Set<string>, of: { source: string; recordKeys: readonly string[] } | { vulnIds: readonly string[] }): Promise<void> {
+  let q = trx.selectFrom('vuln_affected').select(['ecosystem', 'package']).distinct();
+  q = 'vulnIds' in of ? q.where('vuln_id', 'in', of.vulnIds) : q.where('source', '=', of.source).where('record_key', 'in', of.recordKeys);
+  for (const r of await q.execute()) touched.add(touchedKey(r.ecosystem, r.package));
+}
+
+async function writeBatch(trx: Db, source: string, batch: readonly Pending[], touched: Set<string>): Promise<void> {
   if (batch.length === 0) return;
   const replaced = batch.filter((b) => b.replace).map((b) => b.key);
   for (const keys of chunks(replaced, KEY_CHUNK)) {
+    await addTouched(trx, touched, { source, recordKeys: keys });
     await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
     await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
   }
@@ -450,12 +480,13 @@ async function writeBatch(trx: Db, source: string, batch: readonly Pending[]): P
           severity: x.severity ?? null,
         })),
   );
+  for (const r of rows) touched.add(touchedKey(r.ecosystem, r.package));
   for (const part of chunks(rows, BATCH)) await trx.insertInto('vuln_affected').values(part).execute();
 }
 
 type MetricsRow = Database['vuln_cve_metrics'];
 
-async function upsertMetrics(trx: Db, source: string, list: readonly CveMetrics[]): Promise<number> {
+async function upsertMetrics(trx: Db, source: string, list: readonly CveMetrics[], changedCves: string[]): Promise<number> {
   const byCve = new Map<string, CveMetrics>();
   for (const m of list) byCve.set(m.cve, m);
   const existing = new Map<string, MetricsRow>();
@@ -479,6 +510,7 @@ async function upsertMetrics(trx: Db, source: string, list: readonly CveMetrics[
     }
     if (JSON.stringify(next) !== JSON.stringify(base) || !existing.has(m.cve)) changed.push(next);
   }
+  for (const c of changed) changedCves.push(c.cve);
   for (const part of chunks(changed, BATCH)) {
     await trx
       .insertInto('vuln_cve_metrics')

@@ -33,7 +33,7 @@ export interface VulnerabilitySummary {
 
 /** Supplied by the vulnerability matcher (a later issue); keyed by the pushed digest. */
 export interface VulnerabilitySummaryProvider {
-  summaryFor(rootDigest: string): Promise<{ summary: VulnerabilitySummary; evaluatedAt: string } | undefined>;
+  summaryFor(repository: string, rootDigest: string): Promise<{ summary: VulnerabilitySummary; evaluatedAt: string } | undefined>;
 }
 
 const ZERO: VulnerabilitySummary = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
@@ -109,7 +109,7 @@ export function analysisRoutes(deps: AnalysisRoutesDeps): FastifyPluginAsync {
         tags.map(async (t) => {
           const records = analyses.get(t.manifest_digest) ?? [];
           const job = await deps.queue.findByKey(ANALYZE_JOB, t.manifest_digest);
-          const vuln = await deps.vulnerabilities?.summaryFor(t.manifest_digest);
+          const vuln = await deps.vulnerabilities?.summaryFor(repository, t.manifest_digest);
           return {
             name: t.name,
             digest: t.manifest_digest,

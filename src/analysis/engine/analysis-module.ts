@@ -10,7 +10,7 @@ import type { Config } from '../../config/config.js';
 import type { Logger } from '../../core/log.js';
 import { KyselyJobQueue } from '../../jobs/kysely-job-queue.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import { JobRunner } from '../../jobs/job-runner.js';
+import { JobRunner, type JobHandler } from '../../jobs/job-runner.js';
 import type { Database } from '../../metadata/kysely/schema/index.js';
 import type { MetadataStore } from '../../metadata/metadata-store.js';
 import type { ImageEvents } from '../../evaluation/image-events.js';
@@ -29,8 +29,20 @@ export interface AnalysisModule {
   readonly sboms: SbomStore;
   readonly service: AnalysisService;
   readonly set: CatalogerSet;
+  /**
+   * Adds a job kind (and optionally a periodic check that feeds it) to what startWorkers() runs, so
+   * other domains (re-evaluation, webhooks) share this process's runner. Call before startWorkers().
+   */
+  addWorkerTask(task: WorkerTask): void;
   /** Starts the job handlers in this process; stop() is graceful (SIGTERM). */
   startWorkers(): JobRunner;
+}
+
+export interface WorkerTask {
+  readonly kind: string;
+  readonly handler: JobHandler;
+  /** Called every `everyMs` while the workers run (errors are logged). */
+  readonly tick?: { readonly everyMs: number; run(runner: JobRunner): Promise<void> };
 }
 
 export function analysisLimitsFrom(config: Config): AnalysisLimits {
@@ -51,6 +63,7 @@ export function createAnalysisModule(parts: {
   const sboms = new SbomStore(parts.db);
   const set = defaultCatalogerSet();
   let runner: JobRunner | undefined;
+  const tasks: WorkerTask[] = [];
   const service = new AnalysisService({
     queue,
     store: sboms,
@@ -73,10 +86,14 @@ export function createAnalysisModule(parts: {
     sboms,
     service,
     set,
+    addWorkerTask: (task) => {
+      tasks.push(task);
+    },
     startWorkers: () => {
-      runner ??= new JobRunner({
+      if (runner) return runner;
+      runner = new JobRunner({
         queue,
-        handlers: { [ANALYZE_JOB]: service.handler },
+        handlers: { [ANALYZE_JOB]: service.handler, ...Object.fromEntries(tasks.map((t) => [t.kind, t.handler])) },
         log: parts.log.child({ component: 'jobs' }),
         concurrency: parts.config.analysis.concurrency,
         leaseMs: 60_000,
@@ -84,6 +101,16 @@ export function createAnalysisModule(parts: {
         graceMs: 10_000,
       });
       runner.start();
+      const started = runner;
+      for (const task of tasks) {
+        const tick = task.tick;
+        if (!tick) continue;
+        const timer = setInterval(() => {
+          tick.run(started).catch((err: unknown) => parts.log.error({ err, task: task.kind }, 'worker task check failed'));
+        }, tick.everyMs);
+        timer.unref();
+        started.onStop(() => clearInterval(timer));
+      }
       void service.requeueStale().then(
         (n) => n > 0 && runner?.wake(),
         (err: unknown) => parts.log.error({ err }, 'could not re-queue stale analyses'),

@@ -12,6 +12,7 @@ import { evaluationsMigration } from './0006-evaluations.js';
 import { schedulesMigration } from './0008-schedules.js';
 import { manifestDigestIndexMigration } from './0009-manifest-digest-index.js';
 import { sharedAuthStateMigration } from './0012-shared-auth-state.js';
+import { reevaluationMigration } from './0013-reevaluation.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-schedules': schedulesMigration,
   '0009-manifest-digest-index': manifestDigestIndexMigration,
   '0012-shared-auth-state': sharedAuthStateMigration,
+  '0013-reevaluation': reevaluationMigration,
 };
 
 const provider: MigrationProvider = {
