@@ -9,6 +9,7 @@ import { analysisRoutes } from '../analysis/api/analysis-routes.js';
 import { blobStoreSource } from '../analysis/engine/image-inputs.js';
 import { evaluationRoutes } from '../evaluation/evaluation-routes.js';
 import { settingsRoutes } from '../repositories/settings-routes.js';
+import { webhookRoutes } from '../webhooks/webhook-routes.js';
 import type { AppContext } from './app-context.js';
 
 export function apiRoutesFor(ctx: AppContext): FastifyPluginAsync[] {
@@ -43,5 +44,11 @@ export function apiRoutesFor(ctx: AppContext): FastifyPluginAsync[] {
       ...(ctx.config.publicUrl !== undefined ? { publicUrl: ctx.config.publicUrl } : {}),
     }),
     evaluationRoutes({ access: ctx.access, db: ctx.db, sboms: ctx.analysis.sboms, queue: ctx.analysis.queue, vulndb: ctx.vulndb, evaluator: ctx.evaluator }),
+    webhookRoutes({
+      access: ctx.access,
+      store: ctx.webhooks,
+      dispatcher: ctx.webhookDispatcher,
+      audit: (actor, action, target, details) => ctx.accounts.audit(actor, action, target, details),
+    }),
   ];
 }

@@ -17,6 +17,9 @@ import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/an
 import { ImageEvaluator } from '../evaluation/image-evaluator.js';
 import { ImageEvents } from '../evaluation/image-events.js';
 import { Reevaluation, REEVALUATE_JOB } from '../evaluation/reevaluation.js';
+import { DELIVER_JOB, deliveryHandler } from '../webhooks/webhook-delivery.js';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import { WebhookStore } from '../webhooks/webhook-store.js';
 import { VulnDb } from '../vulndb/vulndb-store.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
@@ -59,6 +62,8 @@ export interface AppContext {
   readonly vulndb: VulnDb;
   readonly evaluator: ImageEvaluator;
   readonly reevaluation: Reevaluation;
+  readonly webhooks: WebhookStore;
+  readonly webhookDispatcher: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -189,6 +194,10 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     }
   });
   const reevaluation = new Reevaluation({ db: database, queue: analysis.queue, vulndb, sboms: analysis.sboms, settings, evaluator, log: log.child({ component: 'reevaluation' }) });
+  const webhooks = new WebhookStore(database);
+  const webhookDispatcher = new WebhookDispatcher(webhooks, analysis.queue, log.child({ component: 'webhooks' }), () => analysis.wake());
+  webhookDispatcher.attach(events, imageEvents);
+  analysis.addWorkerTask({ kind: DELIVER_JOB, handler: deliveryHandler(webhooks) });
   analysis.addWorkerTask({
     kind: REEVALUATE_JOB,
     handler: reevaluation.handler,
@@ -210,6 +219,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     vulndb,
     evaluator,
     reevaluation,
+    webhooks,
+    webhookDispatcher,
     events,
     imageEvents,
     uploads,

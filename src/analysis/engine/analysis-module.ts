@@ -36,6 +36,8 @@ export interface AnalysisModule {
   addWorkerTask(task: WorkerTask): void;
   /** Starts the job handlers in this process; stop() is graceful (SIGTERM). */
   startWorkers(): JobRunner;
+  /** Lets this process's runner (if started) claim newly enqueued work now instead of at its next poll. */
+  wake(): void;
 }
 
 export interface WorkerTask {
@@ -86,6 +88,7 @@ export function createAnalysisModule(parts: {
     sboms,
     service,
     set,
+    wake: () => runner?.wake(),
     addWorkerTask: (task) => {
       tasks.push(task);
     },

@@ -13,6 +13,7 @@ import { schedulesMigration } from './0008-schedules.js';
 import { manifestDigestIndexMigration } from './0009-manifest-digest-index.js';
 import { sharedAuthStateMigration } from './0012-shared-auth-state.js';
 import { reevaluationMigration } from './0013-reevaluation.js';
+import { webhooksMigration } from './0014-webhooks.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-manifest-digest-index': manifestDigestIndexMigration,
   '0012-shared-auth-state': sharedAuthStateMigration,
   '0013-reevaluation': reevaluationMigration,
+  '0014-webhooks': webhooksMigration,
 };
 
 const provider: MigrationProvider = {

@@ -10,5 +10,6 @@ import type { RegistryTables } from './registry.js';
 import type { RepositoryTables } from './repositories.js';
 import type { ScheduleTables } from './schedules.js';
 import type { VulndbTables } from './vulndb.js';
+import type { WebhookTables } from './webhooks.js';
 
-export type Database = AccountsTables & RegistryTables & RepositoryTables & AnalysisTables & VulndbTables & EvaluationTables & ScheduleTables & AuthStateTables;
+export type Database = AccountsTables & RegistryTables & RepositoryTables & AnalysisTables & VulndbTables & EvaluationTables & ScheduleTables & AuthStateTables & WebhookTables;
