@@ -81,7 +81,7 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
     const [a, b] = servers.map((s) => s.url) as [string, string];
     const settings = await adminFetch(`${a}/api/v1/repositories/scale/app/settings`, {
       method: 'PUT',
-      body: JSON.stringify({ analysis: 'basic' }),
+      body: JSON.stringify({ analysis: 'advanced' }),
       headers: { 'content-type': 'application/json' },
     });
     expect(settings.status).toBe(200);
@@ -130,16 +130,21 @@ describe.skipIf(!enabled)('two servers and two workers on PostgreSQL + S3', () =
       expect(Buffer.from(await pulled.arrayBuffer()).equals(Buffer.from(img.layers[1]?.bytes ?? []))).toBe(true);
     }
 
-    // Vulnerability data loaded by the CLI into the shared database reaches both servers' reports.
+    // Vulnerability data loaded by the CLI into the shared database is picked up by a worker, which
+    // re-evaluates the advanced repository; both servers then serve the new report.
     const imported = spawnSync(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'db', 'import', sharedPath('data', 'osv', 'PyPI')], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });
     expect(imported.status, imported.stderr).toBe(0);
     type Report = { summary: Record<string, number>; packages: { name: string; vulnerabilities: { id: string }[] }[] };
-    const [reportA, reportB] = await Promise.all(
-      [a, b].map(async (base) => (await (await adminFetch(`${base}/api/v1/repositories/scale/app/tags/t0/vulnerabilities`)).json()) as Report),
-    );
+    const reportOf = async (base: string) => (await (await adminFetch(`${base}/api/v1/repositories/scale/app/tags/t0/vulnerabilities`)).json()) as Report;
+    for (let i = 0; i < 150; i++) {
+      const r = await reportOf(a);
+      if ((r.packages.find((p) => p.name.toLowerCase() === 'django')?.vulnerabilities.length ?? 0) > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const [reportA, reportB] = await Promise.all([a, b].map(reportOf));
     const django = (r: Report | undefined) => r?.packages.find((p) => p.name.toLowerCase() === 'django')?.vulnerabilities.map((v) => v.id).sort();
     expect(django(reportA)?.length ?? 0).toBeGreaterThan(5);
     expect(django(reportB)).toEqual(django(reportA));
