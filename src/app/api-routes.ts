@@ -43,7 +43,15 @@ export function apiRoutesFor(ctx: AppContext): FastifyPluginAsync[] {
       vulnerabilities: ctx.evaluator,
       ...(ctx.config.publicUrl !== undefined ? { publicUrl: ctx.config.publicUrl } : {}),
     }),
-    evaluationRoutes({ access: ctx.access, db: ctx.db, sboms: ctx.analysis.sboms, queue: ctx.analysis.queue, vulndb: ctx.vulndb, evaluator: ctx.evaluator }),
+    evaluationRoutes({
+      access: ctx.access,
+      db: ctx.db,
+      sboms: ctx.analysis.sboms,
+      queue: ctx.analysis.queue,
+      vulndb: ctx.vulndb,
+      evaluator: ctx.evaluator,
+      schedule: () => ctx.vulndbUpdates.schedule(),
+    }),
     webhookRoutes({
       access: ctx.access,
       store: ctx.webhooks,

@@ -20,6 +20,8 @@ import { Reevaluation, REEVALUATE_JOB } from '../evaluation/reevaluation.js';
 import { DELIVER_JOB, deliveryHandler } from '../webhooks/webhook-delivery.js';
 import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import { WebhookStore } from '../webhooks/webhook-store.js';
+import { feedsFromEnv } from '../vulndb/feeds.js';
+import { ScheduledUpdates, VULNDB_UPDATE_JOB } from '../vulndb/scheduled-updates.js';
 import { VulnDb } from '../vulndb/vulndb-store.js';
 import { KyselyMetadataStore } from '../metadata/kysely/kysely-metadata-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
@@ -64,6 +66,7 @@ export interface AppContext {
   readonly reevaluation: Reevaluation;
   readonly webhooks: WebhookStore;
   readonly webhookDispatcher: WebhookDispatcher;
+  readonly vulndbUpdates: ScheduledUpdates;
   close(): Promise<void>;
 }
 
@@ -198,6 +201,16 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   const webhookDispatcher = new WebhookDispatcher(webhooks, analysis.queue, log.child({ component: 'webhooks' }), () => analysis.wake());
   webhookDispatcher.attach(events, imageEvents);
   analysis.addWorkerTask({ kind: DELIVER_JOB, handler: deliveryHandler(webhooks) });
+  const vulndbUpdates = new ScheduledUpdates({
+    db: database,
+    vulndb,
+    queue: analysis.queue,
+    feeds: () => feedsFromEnv(),
+    intervalSeconds: config.vulndb.updateIntervalSeconds,
+    importDir: config.vulndb.importDir,
+    log: log.child({ component: 'vulndb-updates' }),
+  });
+  analysis.addWorkerTask({ kind: VULNDB_UPDATE_JOB, handler: vulndbUpdates.handler, tick: { everyMs: 10_000, run: async (runner) => void (await vulndbUpdates.check(runner)) } });
   analysis.addWorkerTask({
     kind: REEVALUATE_JOB,
     handler: reevaluation.handler,
@@ -221,6 +234,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     reevaluation,
     webhooks,
     webhookDispatcher,
+    vulndbUpdates,
     events,
     imageEvents,
     uploads,

@@ -48,6 +48,15 @@ describe('toConfig', () => {
     expect(r.config.storage).toEqual({ driver: 's3', bucket: 'bucket', prefix: 'some/prefix', endpoint: 'http://minio:9000', region: 'eu', redirectSeconds: 0 });
   });
 
+  it('updates the vulnerability data every 6h by default, off on request, never more often than a minute', () => {
+    const d = toConfig({ data: '/srv/cn' });
+    expect(d.ok && d.config.vulndb).toEqual({ updateIntervalSeconds: 6 * 3600, importDir: '/srv/cn/vulndb-import' });
+    const off = toConfig({ vulndbUpdateInterval: 'off', vulndbImportDir: '/mnt/feeds' });
+    expect(off.ok && off.config.vulndb).toEqual({ updateIntervalSeconds: 0, importDir: '/mnt/feeds' });
+    const tooOften = toConfig({ vulndbUpdateInterval: '10s' });
+    expect(!tooOften.ok && tooOften.problems.join()).toMatch(/vulndb-update-interval/);
+  });
+
   it('parses the presigned-redirect option of s3 storage', () => {
     const seconds = (q: string) => {
       const r = toConfig({ storage: `s3://b/p?${q}` });

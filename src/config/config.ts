@@ -69,6 +69,12 @@ export interface Config {
     readonly dataKeyFile: string;
     readonly tokenLifetimeSeconds: number;
   };
+  readonly vulndb: {
+    /** How often workers pull the configured feeds; 0 = never (offline installs use importDir or `db import`). */
+    readonly updateIntervalSeconds: number;
+    /** Files and folders dropped here are imported by the workers, then moved to done/ or failed/. */
+    readonly importDir: string;
+  };
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly problems: readonly string[] };
@@ -268,6 +274,12 @@ export function toConfig(raw: RawSettings): ConfigResult {
     problems.push(`token-lifetime: "${raw.tokenLifetime ?? ''}" is not a positive duration like 15m (${envName('tokenLifetime')})`);
   }
 
+  const updateRaw = (raw.vulndbUpdateInterval ?? '6h').trim().toLowerCase();
+  const updateInterval = updateRaw === 'off' ? 0 : parseDuration(updateRaw);
+  if (updateInterval === undefined || (updateInterval > 0 && updateInterval < 60)) {
+    problems.push(`vulndb-update-interval: "${raw.vulndbUpdateInterval ?? ''}" is not off or a duration of at least 1m like 6h (${envName('vulndbUpdateInterval')})`);
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -291,6 +303,10 @@ export function toConfig(raw: RawSettings): ConfigResult {
         keyFile: raw.authKeyFile !== undefined ? resolve(raw.authKeyFile) : undefined,
         dataKeyFile: resolve(dataDir, 'auth-token.key'),
         tokenLifetimeSeconds: lifetime ?? 900,
+      },
+      vulndb: {
+        updateIntervalSeconds: updateInterval ?? 0,
+        importDir: resolve(raw.vulndbImportDir ?? resolve(dataDir, 'vulndb-import')),
       },
     },
   };

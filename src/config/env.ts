@@ -22,6 +22,8 @@ export interface RawSettings {
   adminPassword?: string;
   authKeyFile?: string;
   tokenLifetime?: string;
+  vulndbUpdateInterval?: string;
+  vulndbImportDir?: string;
 }
 
 const ENV_NAMES: Record<keyof RawSettings, string> = {
@@ -42,6 +44,8 @@ const ENV_NAMES: Record<keyof RawSettings, string> = {
   adminPassword: 'CROWSNEST_ADMIN_PASSWORD',
   authKeyFile: 'CROWSNEST_AUTH_KEY_FILE',
   tokenLifetime: 'CROWSNEST_TOKEN_LIFETIME',
+  vulndbUpdateInterval: 'CROWSNEST_VULNDB_UPDATE_INTERVAL',
+  vulndbImportDir: 'CROWSNEST_VULNDB_IMPORT_DIR',
 };
 
 /** The environment variable that feeds each raw setting (for help texts and error messages). */

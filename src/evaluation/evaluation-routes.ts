@@ -2,7 +2,8 @@
  * The vulnerability report surfaces of the API (CONTRACT.md):
  * `GET /api/v1/repositories/{ns}/{name}/tags/{tag}/vulnerabilities[?platform=os/arch]` — the tag's
  * report as last evaluated for that repository (push time for `basic`, kept current for `advanced`);
- * `…/tags/{tag}/timeline` — what each evaluation added, removed and changed; and
+ * `…/tags/{tag}/timeline` — what each evaluation added, removed and changed; `GET /api/v1/vulnerability-db`
+ * — data revision, counts per source and the scheduled-update state (signed-in users); and
  * `GET /api/v1/vulnerabilities/{id}` (any alias) — the merged advisory and the images it affects that
  * the caller may read.
  */
@@ -11,6 +12,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AccessPolicy } from '../access/access-policy.js';
 import { requireRepositoryAccess } from '../access/require-access.js';
+import { requireUser } from '../accounts/account-routes.js';
 import { resolveAnalyzedImage } from '../analysis/api/analyzed-image.js';
 import type { SbomStore } from '../analysis/store/sbom-store.js';
 import { repositoryFromParams } from '../api/repository-name.js';
@@ -19,6 +21,7 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import { reportSeverity } from '../reports/severity.js';
 import { describeVulnerability } from '../vulndb/describe.js';
+import type { UpdateSchedule } from '../vulndb/scheduled-updates.js';
 import type { VulnDb } from '../vulndb/vulndb-store.js';
 import type { ImageEvaluator } from './image-evaluator.js';
 
@@ -33,6 +36,8 @@ export interface EvaluationRoutesDeps {
   readonly queue: JobQueue;
   readonly vulndb: VulnDb;
   readonly evaluator: ImageEvaluator;
+  /** Scheduled-update state for the data status route. */
+  readonly schedule?: () => Promise<UpdateSchedule>;
 }
 
 /** Tagged images whose current evaluation (in their repository) contains advisory `id` (finding keys are "purl id"). */
@@ -86,6 +91,11 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): FastifyPluginAsync
         return { image: { digest: image.sbom.image.digest, platform: image.record.platform }, entries };
       },
     );
+
+    app.get('/vulnerability-db', async (request) => {
+      await requireUser(deps.access, request);
+      return { ...(await deps.vulndb.status()), ...(deps.schedule ? { schedule: await deps.schedule() } : {}) };
+    });
 
     app.get<{ Params: Static<typeof IdParams> }>('/vulnerabilities/:id', { schema: { params: IdParams } }, async (request) => {
       const principal = await deps.access.authenticate(request);

@@ -29,7 +29,7 @@ interface Server {
 async function startServer(data: string): Promise<Server> {
   const proc = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--data', data], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CROWSNEST_ADMIN_PASSWORD: E2E_ADMIN.password },
+    env: { ...process.env, CROWSNEST_ADMIN_PASSWORD: E2E_ADMIN.password, CROWSNEST_VULNDB_UPDATE_INTERVAL: 'off' },
   });
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const port = await new Promise<number>((resolvePort, reject) => {

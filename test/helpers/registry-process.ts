@@ -121,7 +121,7 @@ export async function startRegistry(options: StartOptions = {}): Promise<Registr
     child = spawn(
       process.execPath,
       [join(repoRoot, 'bin', 'crowsnest.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', dataDir, ...(options.args ?? [])],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CROWSNEST_ADMIN_PASSWORD: E2E_ADMIN.password, ...options.env }, cwd: repoRoot },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CROWSNEST_ADMIN_PASSWORD: E2E_ADMIN.password, CROWSNEST_VULNDB_UPDATE_INTERVAL: 'off', ...options.env }, cwd: repoRoot },
     );
     healthPath = '/healthz';
   }
@@ -185,7 +185,7 @@ export interface WorkerProcess {
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'worker', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { ...process.env, CROWSNEST_VULNDB_UPDATE_INTERVAL: 'off', ...env },
     cwd: repoRoot,
   });
   let tail = '';

@@ -32,7 +32,8 @@ export interface TestApp {
 
 export async function createTestApp(settings: RawSettings = {}, opts: { guards?: readonly RegistryGuard[]; access?: AccessPolicy; /** Share one SQLite file between apps, like processes of one installation. */ sqliteFile?: string } = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'crowsnest-app-'));
-  const result = toConfig({ data: dir, logLevel: 'silent', ...settings });
+  // No feed downloads from tests unless a test asks for them.
+  const result = toConfig({ data: dir, logLevel: 'silent', vulndbUpdateInterval: 'off', ...settings });
   if (!result.ok) throw new Error(result.problems.join('; '));
   const config: Config = result.config;
   const blobs = new FsBlobStore(join(dir, 'blobs'));

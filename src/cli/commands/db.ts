@@ -10,6 +10,7 @@ import type { SourceIssue, SourceName } from '../../vulndb/advisory-source.js';
 import { feedsFromEnv } from '../../vulndb/feeds.js';
 import { SOURCES, sourceByName } from '../../vulndb/sources/index.js';
 import { updateFeeds } from '../../vulndb/update.js';
+import type { UpdateSchedule } from '../../vulndb/scheduled-updates.js';
 import type { ImportResult } from '../../vulndb/vulndb-store.js';
 import { EXIT_OK, EXIT_USAGE, type CommandModule } from '../cli.js';
 import { addStoreOptions } from './store-options.js';
@@ -38,6 +39,15 @@ function describeResult(r: ImportResult): string {
     `${r.source}: read ${r.read}, added ${r.added}, updated ${r.updated}, unchanged ${r.unchanged}, removed ${r.removed}` +
     `${r.withdrawn > 0 ? `, withdrawn ${r.withdrawn}` : ''}${r.metrics > 0 ? `, metrics ${r.metrics}` : ''}, skipped ${r.skipped}; revision ${r.revision}`
   );
+}
+
+function describeSchedule(s: UpdateSchedule): string {
+  const every = s.intervalSeconds > 0 ? `every ${s.intervalSeconds / 3600 >= 1 ? `${+(s.intervalSeconds / 3600).toFixed(2)}h` : `${Math.round(s.intervalSeconds / 60)}m`}` : 'off';
+  const parts = [`scheduled updates: ${every}`, `last success ${s.lastSuccess ?? 'never'}`];
+  if (s.intervalSeconds > 0 && s.nextAttempt) parts.push(`next attempt ${s.nextAttempt}`);
+  if (s.lastError) parts.push(`last error (${s.failures} in a row): ${s.lastError}`);
+  parts.push(`import directory ${s.importDir}`);
+  return parts.join('; ');
 }
 
 export const dbCommand: CommandModule = (program: Command, setExit) => {
@@ -121,8 +131,9 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
     async (opts: Record<string, unknown>) => {
       await withContext(opts, setExit, async (ctx) => {
         const s = await ctx.vulndb.status();
+        const schedule = await ctx.vulndbUpdates.schedule();
         if (opts.json === true) {
-          console.log(JSON.stringify(s, null, 2));
+          console.log(JSON.stringify({ ...s, schedule }, null, 2));
           return EXIT_OK;
         }
         console.log(`version ${s.revision} (revision)${s.updatedAt ? `, updated ${s.updatedAt}` : ''}`);
@@ -131,6 +142,7 @@ export const dbCommand: CommandModule = (program: Command, setExit) => {
         for (const src of s.sources) {
           console.log(`  ${src.source.padEnd(7)} ${String(src.advisories).padStart(8)} advisories  last update ${src.lastUpdate ?? 'never'}  last change ${src.lastChange ?? 'never'}  from ${src.origin ?? '-'}`);
         }
+        console.log(describeSchedule(schedule));
         return EXIT_OK;
       });
     },

@@ -37,7 +37,10 @@ describe.skipIf(!canStartRegistry('crowsnest'))('serve --no-workers + crowsnest 
     // Without workers nothing runs: still queued after a while.
     expect((await waitForAnalysis(reg.url, REPO, 'v1', 1500)).status).toBe('queued');
 
-    const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'worker', '--data', reg.dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'worker', '--data', reg.dataDir, '--log-level', 'warn'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CROWSNEST_VULNDB_UPDATE_INTERVAL: 'off' },
+    });
     let out = '';
     worker.stdout.on('data', (c: Buffer) => (out += c.toString()));
     worker.stderr.on('data', (c: Buffer) => (out += c.toString()));

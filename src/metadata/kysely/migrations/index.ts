@@ -14,6 +14,7 @@ import { manifestDigestIndexMigration } from './0009-manifest-digest-index.js';
 import { sharedAuthStateMigration } from './0012-shared-auth-state.js';
 import { reevaluationMigration } from './0013-reevaluation.js';
 import { webhooksMigration } from './0014-webhooks.js';
+import { vulndbScheduleMigration } from './0015-vulndb-schedule.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0012-shared-auth-state': sharedAuthStateMigration,
   '0013-reevaluation': reevaluationMigration,
   '0014-webhooks': webhooksMigration,
+  '0015-vulndb-schedule': vulndbScheduleMigration,
 };
 
 const provider: MigrationProvider = {

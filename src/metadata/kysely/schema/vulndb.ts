@@ -67,4 +67,16 @@ export interface VulndbTables {
   vuln_cve_metrics: VulnCveMetricsTable;
   vuln_source: VulnSourceTable;
   vuln_state: VulnStateTable;
+  vuln_update_state: VulnUpdateStateTable;
+}
+
+/** Scheduled feed updates (migration 0015): when the next attempt may start, and how the last ones went. */
+export interface VulnUpdateStateTable {
+  id: number;
+  next_attempt: string;
+  last_attempt: string | null;
+  last_success: string | null;
+  last_error: string | null;
+  /** Consecutive failed attempts (the backoff exponent). */
+  failures: number;
 }
