@@ -191,9 +191,12 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   const evaluator = new ImageEvaluator(database, analysis.sboms, vulndb, imageEvents);
   // A finished analysis is evaluated at once for every analyzed repository tagging the image, so
   // timelines start then and re-evaluation knows where the image lives.
+  // After a re-catalog (no pushing repository) only advanced repositories follow the new SBOM; basic
+  // ones keep their push-time report.
   imageEvents.on('analysisDone', async (e) => {
     for (const repository of await evaluator.repositoriesTagging(e.rootDigest)) {
-      if ((await settings.get(repository)).analysis !== 'none') await evaluator.evaluateRoot(repository, e.rootDigest);
+      const level = (await settings.get(repository)).analysis;
+      if (level === 'advanced' || (level === 'basic' && e.repository !== '')) await evaluator.evaluateRoot(repository, e.rootDigest);
     }
   });
   const reevaluation = new Reevaluation({ db: database, queue: analysis.queue, vulndb, sboms: analysis.sboms, settings, evaluator, log: log.child({ component: 'reevaluation' }) });

@@ -217,12 +217,17 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     return rows.map((r) => r.repository);
   }
 
-  /** Evaluates every analyzed platform of a pushed image for a repository (after its analysis finished). */
+  /**
+   * Evaluates every analyzed platform of a pushed image for a repository after its analysis finished
+   * (the SBOM may be new: a re-catalog replaces it, so the image's match keys are rebuilt).
+   */
   async evaluateRoot(repository: string, rootDigest: string): Promise<void> {
     for (const record of await this.sboms.analysesOf(rootDigest)) {
       if (record.status !== 'done') continue;
       const sbom = await this.sboms.load(record.manifestDigest, record.platform);
-      if (sbom) await this.evaluate(repository, sbom, record.platform);
+      if (!sbom) continue;
+      await this.db.deleteFrom('image_match_keys').where('manifest_digest', '=', sbom.image.digest).where('platform', '=', record.platform).execute();
+      await this.evaluate(repository, sbom, record.platform);
     }
   }
 

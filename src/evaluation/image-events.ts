@@ -8,6 +8,7 @@ import { TypedEvents } from '../core/typed-events.js';
 import type { ReportSeverity, SeveritySummary } from '../reports/severity.js';
 
 export interface AnalysisDoneEvent {
+  /** Where the push came from; '' for a background re-catalog after a cataloger upgrade. */
   readonly repository: string;
   /** The pushed manifest or index. */
   readonly rootDigest: string;

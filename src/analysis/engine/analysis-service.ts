@@ -163,14 +163,12 @@ export class AnalysisService {
         if (!(err instanceof AnalysisFailure) || ctx.signal.aborted) throw err;
       }
     }
-    // Re-catalog jobs after an upgrade carry no repository: nobody pushed, nobody is told.
-    if (payload.repository !== '') {
-      this.deps.imageEvents?.emit('analysisDone', {
-        repository: payload.repository,
-        rootDigest: payload.digest,
-        ...(payload.tag !== undefined ? { tag: payload.tag } : {}),
-        platforms: outcomes,
-      });
-    }
+    // Re-catalog jobs after an upgrade carry no repository ('') : subscribers re-evaluate, webhooks stay quiet.
+    this.deps.imageEvents?.emit('analysisDone', {
+      repository: payload.repository,
+      rootDigest: payload.digest,
+      ...(payload.tag !== undefined ? { tag: payload.tag } : {}),
+      platforms: outcomes,
+    });
   };
 }
