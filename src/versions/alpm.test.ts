@@ -58,6 +58,12 @@ describe('alpm', () => {
     expect(alpm.compare('x:1.0-1', '1.0-1')).toBe(1);
     expect(alpm.compare('', 'x:1')).toBe(-1);
   });
+  it('keeps a total order where pacman cycles on versions starting with a separator', () => {
+    // pacman: "10" > "!", "!" > ";A" and ";A" > "10".
+    const sorted = ['!', ';A', '10'].sort((a, b) => alpm.compare(a, b));
+    expect(sorted[0]).toBe('10');
+    expect(alpm.compare(sorted[0] as string, sorted[2] as string)).toBe(-1);
+  });
 });
 
 describeOrderingTable(alpm, TABLE);

@@ -50,9 +50,21 @@ function compareEvr(x: Evr, y: Evr): Ordering {
   );
 }
 
+/**
+ * pacman's algorithm is not transitive once a pkgver or pkgrel starts with a separator
+ * ("10" > "!" > ";A" > "10"), so such strings take the unparseable fallback; real package
+ * versions always start with a letter or digit.
+ */
+function parseAlpm(v: string): Evr | undefined {
+  const p = splitEvr(v);
+  if (p === undefined || !isAlnum(p.s.charCodeAt(p.v0))) return undefined;
+  if (p.r0 < p.r1 && !isAlnum(p.s.charCodeAt(p.r0))) return undefined;
+  return p;
+}
+
 export const alpm: VersionScheme = {
   name: 'alpm',
-  compare: (a, b) => (a === b ? 0 : compareWithFallback(a, b, splitEvr, compareEvr)),
+  compare: (a, b) => (a === b ? 0 : compareWithFallback(a, b, parseAlpm, compareEvr)),
   valid(v) {
     const p = splitEvr(v);
     if (p === undefined) return false;

@@ -9,7 +9,8 @@
 import type { Ordering, VersionScheme } from './scheme.js';
 import { compareDigitRuns, compareStrings, isDigitCode, negate } from './scheme.js';
 
-type Item = IntItem | StringItem | ListItem;
+export type MavenItem = IntItem | StringItem | ListItem;
+type Item = MavenItem;
 interface IntItem {
   readonly t: 0;
   /** Digits without leading zeros ("0" for zero). */
