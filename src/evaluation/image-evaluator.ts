@@ -101,9 +101,9 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
 
   /** Matches an SBOM against the current data (no storage). */
   async match(sbom: ImageSbom): Promise<Matched> {
-    const status = await this.vulndb.status();
+    const current = await this.vulndb.currentRevision();
     const findings = await this.matcher.match(sbom.packages, sbom.distro);
-    return { sbom, findings, revision: status.revision, updatedAt: status.updatedAt };
+    return { sbom, findings, revision: current.revision, updatedAt: current.updatedAt };
   }
 
   /**

@@ -103,6 +103,12 @@ export class VulnDb {
     return row?.revision ?? 0;
   }
 
+  /** The revision and when it was made (one row; what a report is labelled with — status() counts everything). */
+  async currentRevision(): Promise<{ revision: number; updatedAt: string | undefined }> {
+    const row = await this.db.selectFrom('vuln_state').select(['revision', 'updated_at']).where('id', '=', 1).executeTakeFirst();
+    return { revision: row?.revision ?? 0, updatedAt: row?.updated_at ?? undefined };
+  }
+
   /**
    * Imports everything `items` yields as `source` in one transaction: a failure (corrupt archive,
    * aborted download) rolls back and the previous data stays in force.

@@ -135,6 +135,41 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     await expectAccessible('settings');
   });
 
+  it('shows the history of a tag once the advanced repository evaluated it', async () => {
+    await expect
+      .poll(async () => ((await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/tags`)).json()) as { name: string; analysis: { status: string } }[]).find((t) => t.name === 'v2')?.analysis.status, { timeout: 20_000 })
+      .toBe('done');
+    await page.goto(`/repositories/${REPO}/tags/v2/history`);
+    const timeline = page.getByRole('list', { name: 'Vulnerability history' });
+    await timeline.waitFor();
+    await timeline.getByText('first evaluation after analysis').waitFor();
+    const api = (await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/tags/v2/timeline`)).json()) as { entries: unknown[] };
+    expect(await timeline.getByRole('listitem').filter({ has: page.getByRole('heading') }).count()).toBe(api.entries.length);
+    await expectAccessible('tag-history');
+  });
+
+  it('adds a webhook (secret shown once), lists it with its deliveries and deletes it', async () => {
+    await page.goto(`/repositories/${REPO}/webhooks`);
+    await page.getByText('No webhooks').waitFor();
+    await page.getByLabel('Payload URL').fill('https://hooks.example.org/crowsnest');
+    await page.getByLabel('Push', { exact: true }).check();
+    await page.getByLabel('Tags').selectOption('latest');
+    await page.getByLabel('Minimum severity').selectOption('high');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    const secret = await page.getByTestId('webhook-secret').textContent();
+    expect(secret?.length ?? 0).toBeGreaterThanOrEqual(16);
+    const hooks = (await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/webhooks`)).json()) as { url: string; events: string[]; scope: string; minSeverity: string }[];
+    expect(hooks).toMatchObject([{ url: 'https://hooks.example.org/crowsnest', events: ['vulnerabilities.changed', 'push'], scope: 'latest', minSeverity: 'high' }]);
+    expect(JSON.stringify(hooks)).not.toContain(secret ?? 'x');
+    const list = page.getByRole('list', { name: 'Webhooks' });
+    await list.getByText('https://hooks.example.org/crowsnest').waitFor();
+    await list.getByText('No deliveries yet.').waitFor();
+    await expectAccessible('webhooks');
+    await page.getByRole('button', { name: 'Delete webhook https://hooks.example.org/crowsnest' }).click();
+    await page.getByText('No webhooks').waitFor();
+    expect(await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/webhooks`)).json()).toEqual([]);
+  });
+
   it('shows a tag overview with layers and a platform switcher', async () => {
     await page.goto(`/repositories/${REPO}/tags/v1`);
     await page.locator('code.digest').waitFor();

@@ -258,7 +258,8 @@ export class SbomStore {
         version: r.version,
         type: r.type as PackageType,
         purl: r.purl,
-        ecosystem: r.ecosystem,
+        // Packages stored without an OSV ecosystem are indexed under their type; they load without one.
+        ...(r.ecosystem !== r.type ? { ecosystem: r.ecosystem } : {}),
         ...(r.source_name !== null ? { source: { name: r.source_name, ...(r.source_version !== null ? { version: r.source_version } : {}) } } : {}),
         licenses: parseJson<string[]>(r.licenses, []),
         locations: parseJson<PackageLocation[]>(r.locations, []),

@@ -134,3 +134,51 @@ export interface SessionUser {
 export interface UiConfig {
   readonly reportProblemUrl?: string;
 }
+
+/** A finding as change history and webhooks show it. */
+export interface FindingRef {
+  readonly id: string;
+  readonly severity: Severity;
+  readonly package: { readonly name: string; readonly version: string; readonly type: string; readonly purl: string };
+  readonly fixedVersions: readonly string[];
+  readonly previousSeverity?: Severity;
+  readonly fixAvailable?: boolean;
+}
+
+/** `GET …/tags/{tag}/timeline`. */
+export interface Timeline {
+  readonly image: { readonly digest: string; readonly platform: string };
+  readonly entries: readonly {
+    readonly at: string;
+    readonly revision: number;
+    readonly kind: 'analysis' | 'reevaluation';
+    readonly added: readonly FindingRef[];
+    readonly removed: readonly FindingRef[];
+    readonly changed: readonly FindingRef[];
+    readonly summary: SeveritySummary;
+  }[];
+}
+
+export type WebhookEvent = 'push' | 'analysis.done' | 'vulnerabilities.changed';
+
+/** `GET …/webhooks` (the secret only comes with the creation answer). */
+export interface Webhook {
+  readonly id: string;
+  readonly url: string;
+  readonly events: readonly WebhookEvent[];
+  readonly scope: 'all' | 'latest';
+  readonly minSeverity: Severity;
+  readonly active: boolean;
+  readonly createdAt: string;
+  readonly secret?: string;
+}
+
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly event: string;
+  readonly status: 'queued' | 'retrying' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly responseStatus: number | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+}

@@ -1,4 +1,4 @@
-/** A repository: header with its name and the Tags and Settings tabs (each its own URL). */
+/** A repository: header with its name and the Tags, Settings and Webhooks tabs (each its own URL). */
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { TabLinks } from '../components/tabs.js';
@@ -6,12 +6,13 @@ import { useTitle } from '../components/use-title.js';
 import { NotFoundPage } from './not-found-page.js';
 import { SettingsTab } from './settings-tab.js';
 import { TagsTab } from './tags-tab.js';
+import { WebhooksTab } from './webhooks-tab.js';
 
 export function RepositoryPage(): ReactNode {
   const { ns = '', name = '', tab = 'tags' } = useParams();
   const repository = `${ns}/${name}`;
   useTitle(repository);
-  if (tab !== 'tags' && tab !== 'settings') return <NotFoundPage />;
+  if (tab !== 'tags' && tab !== 'settings' && tab !== 'webhooks') return <NotFoundPage />;
   const base = `/repositories/${ns}/${name}`;
   return (
     <section className="page">
@@ -24,9 +25,12 @@ export function RepositoryPage(): ReactNode {
         tabs={[
           { to: `${base}/tags`, label: 'Tags' },
           { to: `${base}/settings`, label: 'Settings' },
+          { to: `${base}/webhooks`, label: 'Webhooks' },
         ]}
       />
-      {tab === 'tags' ? <TagsTab repository={repository} /> : <SettingsTab repository={repository} />}
+      {tab === 'tags' && <TagsTab repository={repository} />}
+      {tab === 'settings' && <SettingsTab repository={repository} />}
+      {tab === 'webhooks' && <WebhooksTab repository={repository} />}
     </section>
   );
 }

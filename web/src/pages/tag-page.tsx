@@ -1,6 +1,6 @@
 /**
  * One tag: Overview (digest, OS, platform switcher for indexes, size, layers with the Dockerfile step
- * that made each), Vulnerabilities and Packages tabs. The overview reads the manifest and image config
+ * that made each), Vulnerabilities, Packages and History (re-evaluation timeline) tabs. The overview reads the manifest and image config
  * from /v2; the other tabs read /api/v1 for the chosen platform.
  */
 import { useState, type ReactNode } from 'react';
@@ -12,6 +12,7 @@ import { TabLinks } from '../components/tabs.js';
 import { useAsync } from '../components/use-async.js';
 import { useTitle } from '../components/use-title.js';
 import { displayInstruction, layersOf, type LayerRow } from '../lib/layers.js';
+import { HistoryTab } from './history-tab.js';
 import { NotFoundPage } from './not-found-page.js';
 import { PackagesTab } from './packages-tab.js';
 import { VulnerabilitiesTab } from './vulnerabilities-tab.js';
@@ -56,7 +57,7 @@ export function TagPage(): ReactNode {
   const wanted = params.get('platform');
   useTitle(`${repository}:${tag}`);
   const { state, reload } = useAsync((signal) => loadOverview(repository, tag, wanted, signal), [repository, tag, wanted]);
-  if (!['overview', 'vulnerabilities', 'packages'].includes(tab)) return <NotFoundPage />;
+  if (!['overview', 'vulnerabilities', 'packages', 'history'].includes(tab)) return <NotFoundPage />;
 
   const base = `/repositories/${ns}/${name}/tags/${encodeURIComponent(tag)}`;
   const query = wanted ? `?platform=${encodeURIComponent(wanted)}` : '';
@@ -95,6 +96,7 @@ export function TagPage(): ReactNode {
           { to: `${base}${query}`, label: 'Overview' },
           { to: `${base}/vulnerabilities${query}`, label: 'Vulnerabilities' },
           { to: `${base}/packages${query}`, label: 'Packages' },
+          { to: `${base}/history${query}`, label: 'History' },
         ]}
       />
       {tab === 'overview' && state.status === 'loading' && <Loading label="Loading image…" />}
@@ -104,6 +106,7 @@ export function TagPage(): ReactNode {
       {tab !== 'overview' && state.status === 'loading' && <Loading />}
       {tab === 'vulnerabilities' && state.status !== 'loading' && <VulnerabilitiesTab repository={repository} tag={tag} platform={platform} />}
       {tab === 'packages' && state.status !== 'loading' && <PackagesTab repository={repository} tag={tag} platform={platform} />}
+      {tab === 'history' && state.status !== 'loading' && <HistoryTab repository={repository} tag={tag} platform={platform} />}
     </section>
   );
 }
