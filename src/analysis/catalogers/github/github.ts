@@ -1,12 +1,14 @@
 /**
  * GitHub packages (purl type `github`): GitHub Actions and reusable workflows referenced by `uses:` in
  * .github/workflows/*.yml and action.yml files, and language runtimes installed outside any package
- * manager, identified by the image environment (NODE_VERSION, PYTHON_VERSION, …) and version files.
+ * manager, identified by the files that state their version (runtimes.ts) or else by the image
+ * environment (NODE_VERSION, PYTHON_VERSION, …).
  */
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { CatalogContext, CatalogIssue, CatalogResult, Cataloger, FileEntryInfo } from '../../cataloger.js';
 import type { Package } from '../../../model/package.js';
 import { langPackage, makePurl } from '../_lang-package.js';
+import { RUNTIME_MAX_BYTES, runtimeVersions, selectsRuntimeFile } from './runtimes.js';
 
 const NAME = 'github-packages';
 
@@ -19,21 +21,6 @@ const runtimeEnv: Readonly<Record<string, readonly [string, string]>> = {
   RUBY_VERSION: ['ruby', 'ruby'],
   PHP_VERSION: ['php', 'php-src'],
 };
-
-/** A node binary installed by hand (official images use /usr/local/bin); distro paths belong to the OS catalogers. */
-function isLooseNodeBinary(entry: FileEntryInfo): boolean {
-  return /\/node$/.test(entry.path) && (entry.mode & 0o111) !== 0 && !/^\/(?:usr\/)?s?bin\//.test(entry.path) && entry.size > 1024 * 1024;
-}
-
-/** Node.js embeds its release URL ("https://nodejs.org/download/release/v20.11.1/") in the binary. */
-function nodeVersionFromBinary(bytes: Uint8Array): string | undefined {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const marker = Buffer.from('https://nodejs.org/download/release/v', 'latin1');
-  const at = buf.indexOf(marker);
-  if (at < 0) return undefined;
-  const m = /^(\d+\.\d+\.\d+)\//.exec(buf.toString('latin1', at + marker.length, at + marker.length + 24));
-  return m?.[1];
-}
 
 function isWorkflowFile(path: string): boolean {
   return /\/\.github\/workflows\/[^/]+\.ya?ml$/.test(path) || /(?:^|\/)action\.ya?ml$/.test(path);
@@ -99,36 +86,35 @@ function runtimePackage(owner: string, repo: string, version: string, path: stri
 
 export const githubCataloger: Cataloger = {
   name: NAME,
-  version: 1,
-  maxFileBytes: 256 * 1024 * 1024,
+  version: 2,
+  maxFileBytes: Math.max(RUNTIME_MAX_BYTES, 4 * 1024 * 1024),
   selects(entry: FileEntryInfo): boolean {
-    return isWorkflowFile(entry.path) || entry.path === '/usr/local/go/VERSION' || isLooseNodeBinary(entry);
+    return isWorkflowFile(entry.path) || selectsRuntimeFile(entry);
   },
   async catalog(ctx: CatalogContext): Promise<CatalogResult> {
     const issues: CatalogIssue[] = [];
     const out: Package[] = [];
-    const runtimes = new Set<string>();
+    /** owner/repo → versions found on disk (several toolchains may sit side by side). */
+    const found = new Map<string, Set<string>>();
     for (const f of ctx.fs.files()) {
-      if (isWorkflowFile(f.path)) out.push(...parseWorkflow(f.path, await f.text(), issues));
-      else if (isLooseNodeBinary(f)) {
-        const v = nodeVersionFromBinary(await f.bytes());
-        if (v && !runtimes.has('nodejs/node')) {
-          out.push(runtimePackage('nodejs', 'node', v, f.path, f.path));
-          runtimes.add('nodejs/node');
-        }
+      if (isWorkflowFile(f.path)) {
+        out.push(...parseWorkflow(f.path, await f.text(), issues));
+        continue;
       }
-      else if (f.path === '/usr/local/go/VERSION') {
-        const v = /^go(\d[\w.]*)/.exec(await f.text())?.[1];
-        if (v) {
-          out.push(runtimePackage('golang', 'go', v, f.path, f.path));
-          runtimes.add('golang/go');
-        }
+      if (!selectsRuntimeFile(f)) continue;
+      for (const r of runtimeVersions(f, await f.bytes())) {
+        const key = `${r.owner}/${r.repo}`;
+        const versions = found.get(key) ?? new Set<string>();
+        found.set(key, versions);
+        if (versions.has(r.version)) continue;
+        versions.add(r.version);
+        out.push(runtimePackage(r.owner, r.repo, r.version, f.path, f.path));
       }
     }
     for (const [key, [owner, repo]] of Object.entries(runtimeEnv)) {
-      const v = ctx.env[key]?.trim();
-      if (!v || !/^v?\d[\w.+-]*$/.test(v) || runtimes.has(`${owner}/${repo}`)) continue;
-      out.push(runtimePackage(owner, repo, v.replace(/^v/, ''), '/', `image config env ${key}`));
+      const v = ctx.env[key]?.trim().replace(/^(?:v|jdk-)/, '');
+      if (!v || !/^\d[\w.+-]*$/.test(v) || found.has(`${owner}/${repo}`)) continue;
+      out.push(runtimePackage(owner, repo, v, '/', `image config env ${key}`));
     }
     return { packages: out, issues };
   },
