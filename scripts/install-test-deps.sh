@@ -75,6 +75,16 @@ go_tool osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner "$OSV_SCANN
 # The suite is a main package (`go build`; its `go test` entry is a deprecated legacy shim).
 go_tool conformance github.com/opencontainers/distribution-spec/conformance "$CONFORMANCE_VERSION"
 
+# --- cargo-auditable from crates.io (the Rust e2e input: dependency data embedded in a real binary) ---
+CARGO_AUDITABLE_VERSION="${CARGO_AUDITABLE_VERSION:-0.7.7}"
+export PATH="$PATH:$HOME/.cargo/bin"
+if command -v cargo >/dev/null && [ "$(stamp cargo-auditable)" != "$CARGO_AUDITABLE_VERSION" ]; then
+  echo "install-test-deps: cargo install cargo-auditable@$CARGO_AUDITABLE_VERSION"
+  cargo install --locked --quiet --root "$TOOLS_DIR/cargo" "cargo-auditable@$CARGO_AUDITABLE_VERSION"
+  ln -sf "$TOOLS_DIR/cargo/bin/cargo-auditable" "$BIN/cargo-auditable"
+  echo "$CARGO_AUDITABLE_VERSION" > "$BIN/.cargo-auditable.version"
+fi
+
 # --- docker CLI + dockerd, unpacked only (no service, no daemon started) ----------------------------
 if ! [ -x "$BIN/dockerd" ] || ! [ -x "$BIN/docker" ]; then
   echo "install-test-deps: apt-get download docker.io"
@@ -118,6 +128,7 @@ v wrk dpkg-query -W -f='${Version}' wrk
 v crane "$BIN/crane" version
 v oras "$BIN/oras" version
 v minio "$BIN/minio" --version
+v cargo-auditable env PATH="$BIN:$PATH" cargo auditable --version
 v osv-scanner "$BIN/osv-scanner" --version
 v conformance cat "$BIN/.conformance.version"
 v docker "$BIN/docker" --version

@@ -12,7 +12,7 @@ export const toolsBinDir = join(
   'bin',
 );
 
-const extraDirs = [toolsBinDir, join(process.env.HOME ?? '/root', 'go', 'bin'), '/usr/local/go/bin', '/usr/sbin', '/sbin'];
+const extraDirs = [toolsBinDir, join(process.env.HOME ?? '/root', 'go', 'bin'), join(process.env.HOME ?? '/root', '.cargo', 'bin'), '/usr/local/go/bin', '/usr/sbin', '/sbin'];
 
 /** Absolute path of `name` on PATH (plus the Go bin dir), or `undefined`. */
 export function findTool(name: string): string | undefined {
