@@ -2,18 +2,16 @@
  * Analysis benchmark driver (see run.sh): builds the image once, then measures the decompress floor,
  * `crowsnest sbom oci:DIR` (wall time, peak RSS via /usr/bin/time) and syft on the same layout.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { buildImage, writeOciLayout } from '../../test/helpers/image-builder.js';
 import { repoRoot } from '../../test/helpers/registry-process.js';
 import { sharedPath } from '../../test/helpers/shared.js';
+import { findSyft, floorSeconds, timed } from './measure.js';
 
 const sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
 const layerCount = Number(process.env.BENCH_LAYERS ?? 8);
@@ -66,36 +64,10 @@ async function build(): Promise<void> {
   writeOciLayout(dir, img.manifest, [img.config, ...img.layers], 'bench');
 }
 
-async function floorSeconds(): Promise<number> {
-  const manifest = JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] }).manifests[0]?.digest.slice(7) ?? ''), 'utf8')) as { layers: { digest: string }[] };
-  const t = process.hrtime.bigint();
-  for (const l of manifest.layers) {
-    await pipeline(createReadStream(join(dir, 'blobs', 'sha256', l.digest.slice(7))), createGunzip(), new Writable({ write: (_c, _e, cb) => cb() }));
-  }
-  return Number(process.hrtime.bigint() - t) / 1e9;
-}
-
-function timed(cmd: string, args: string[]): { seconds: number; rssMiB: number | undefined; ok: boolean } {
-  const t = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
-  const kb = Number(r.stderr.toString().trim().split('\n').pop());
-  return { seconds, rssMiB: Number.isFinite(kb) ? kb / 1024 : undefined, ok: r.status === 0 };
-}
-
-function findSyft(): string | undefined {
-  for (const p of [join(homedir(), 'go', 'bin', 'syft'), '/usr/local/bin/syft']) if (existsSync(p)) return p;
-  try {
-    return execFileSync('which', ['syft']).toString().trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 await build();
 const size = readdirSync(join(dir, 'blobs', 'sha256')).reduce((a, n) => a + statSync(join(dir, 'blobs', 'sha256', n)).size, 0);
 console.log(`image: ${dir} (${layerCount} layers, ${(size / 1024 / 1024).toFixed(0)} MiB compressed, ~${sizeMiB} MiB uncompressed)`);
-const floor = await floorSeconds();
+const floor = await floorSeconds(dir);
 console.log(`decompress floor:   ${floor.toFixed(2)} s`);
 const cn = timed(process.execPath, [join(repoRoot, 'bin', 'crowsnest.js'), 'sbom', `oci:${dir}:bench`, '--format', 'json']);
 console.log(`crowsnest sbom:     ${cn.seconds.toFixed(2)} s, peak RSS ${cn.rssMiB?.toFixed(0) ?? '?'} MiB${cn.ok ? '' : ' (FAILED)'} — ${(cn.seconds / floor).toFixed(2)}x floor`);

@@ -46,6 +46,22 @@ describe('npm merge rules', () => {
     expect(pkgs).toHaveLength(3);
   });
 
+  it('counts only package manifests directly under node_modules, not fixtures or lockfiles inside packages', async () => {
+    const manifest = (name: string, version: string) => JSON.stringify({ name, version });
+    const fs = fsFromMap({
+      '/app/package.json': manifest('app', '1.0.0'),
+      '/app/node_modules/resolve/package.json': manifest('resolve', '1.22.8'),
+      '/app/node_modules/resolve/test/resolver/multirepo/package.json': manifest('ljharb-monorepo-symlink-test', '0.0.0'),
+      '/app/node_modules/@parcel/package-manager/package.json': manifest('@parcel/package-manager', '2.8.3'),
+      '/app/node_modules/@parcel/package-manager/test/fixtures/packages/foo-2.0/package.json': manifest('foo', '2.0.0'),
+      '/app/node_modules/@bcoe/v8-coverage/dist/lib/package.json': manifest('@bcoe/v8-coverage', '0.2.3'),
+      '/app/node_modules/better-opn/yarn.lock': 'open@^7.0.3:\n  version "7.4.2"\n',
+      '/app/node_modules/.pnpm/ms@2.0.0/node_modules/ms/package.json': manifest('ms', '2.0.0'),
+    });
+    const pkgs = await runCatalogers(fs, [npmCataloger]);
+    expect(pkgs.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['@parcel/package-manager@2.8.3', 'app@1.0.0', 'ms@2.0.0', 'resolve@1.22.8']);
+  });
+
   it('reports malformed input as an issue instead of throwing', async () => {
     const res = await npmCataloger.catalog({
       ...(await import('../_lang-testkit.js')).ctxFor(fsFromMap({ '/x/package-lock.json': '{nope' })),

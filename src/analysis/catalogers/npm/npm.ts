@@ -240,13 +240,25 @@ function parsePnpmLock(path: string, text: string, issues: CatalogIssue[]): Pack
   return out;
 }
 
+/**
+ * Inside node_modules only a package's own manifest, `node_modules/[@scope/]name/package.json`, is an
+ * installed package; the package.json and lockfiles deeper in a package are its test fixtures, build
+ * folders and development lockfiles, never installed.
+ */
+function isInstalledOrProjectFile(path: string): boolean {
+  const i = path.lastIndexOf('/node_modules/');
+  if (i < 0) return true;
+  return /^(?:@[^/]+\/)?[^/@][^/]*\/package\.json$/.test(path.slice(i + '/node_modules/'.length));
+}
+
 export const npmCataloger: Cataloger = {
   name: NAME,
-  version: 1,
+  version: 2,
   maxFileBytes: 64 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
     const b = basename(entry.path);
-    return b === 'package.json' || b === 'package-lock.json' || b === 'npm-shrinkwrap.json' || b === 'yarn.lock' || b === 'pnpm-lock.yaml';
+    const wanted = b === 'package.json' || b === 'package-lock.json' || b === 'npm-shrinkwrap.json' || b === 'yarn.lock' || b === 'pnpm-lock.yaml';
+    return wanted && isInstalledOrProjectFile(entry.path);
   },
   async catalog(ctx: CatalogContext): Promise<CatalogResult> {
     const issues: CatalogIssue[] = [];
