@@ -29,6 +29,27 @@ describe.skipIf(!hasShared('fixtures', 'java'))('java fixtures', () => {
   });
 });
 
+describe.skipIf(!hasShared('fixtures', 'java', 'trivy-heuristic-1.0.0-SNAPSHOT'))('jars in a Maven repository layout', () => {
+  it('takes groupId, artifactId and version from the path when the jar has no pom.properties', async () => {
+    const { readFileSync } = await import('node:fs');
+    const jar = readFileSync(sharedPath('fixtures', 'java', 'trivy-heuristic-1.0.0-SNAPSHOT', 'heuristic-1.0.0-SNAPSHOT.jar'));
+    const pkgs = await runCatalogers(
+      fsFromMap({
+        '/root/.m2/repository/com/example/heuristic/1.0.0-SNAPSHOT/heuristic-1.0.0-SNAPSHOT.jar': jar,
+        '/opt/app/lib/heuristic-1.0.0-SNAPSHOT.jar': jar,
+      }),
+      [javaCataloger],
+    );
+    const fromLayout = pkgs.find((p) => p.locations.some((l) => l.path.startsWith('/root/.m2/')));
+    expect(fromLayout).toMatchObject({ name: 'com.example:heuristic', version: '1.0.0-SNAPSHOT', purl: 'pkg:maven/com.example/heuristic@1.0.0-SNAPSHOT' });
+    expect(fromLayout?.metadata?.confidence).toBe('high');
+    // Elsewhere the same jar says nothing of its group.
+    const loose = pkgs.find((p) => p.locations.some((l) => l.path.startsWith('/opt/')));
+    expect(loose).toMatchObject({ name: 'heuristic', version: '1.0.0-SNAPSHOT' });
+    expect(loose?.metadata?.groupIdUnknown).toBe(true);
+  });
+});
+
 describe('java malformed input', () => {
   it('reports a broken archive as an issue', async () => {
     const res = await javaCataloger.catalog((await import('../_lang-testkit.js')).ctxFor(fsFromMap({ '/x.jar': 'not a zip' })));

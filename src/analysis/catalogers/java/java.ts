@@ -55,6 +55,15 @@ function parsePomXml(text: string): Gav | undefined {
   return { groupId: tag('groupId') ?? parentGroup, artifactId, version };
 }
 
+/**
+ * A jar inside a Maven repository layout (`~/.m2/repository`, a Gradle or Jenkins cache that mirrors it)
+ * names its coordinates in its path: …/repository/org/springframework/spring-core/6.1.1/spring-core-6.1.1.jar.
+ */
+function fromRepositoryLayout(path: string): Gav | undefined {
+  const m = /\/repository\/((?:[^/]+\/)+?)([^/]+)\/([^/]+)\/\2-\3(?:-[^/]+)?\.[a-z]+$/i.exec(path);
+  return m?.[1] && m[2] && m[3] ? { groupId: m[1].slice(0, -1).replaceAll('/', '.'), artifactId: m[2], version: m[3] } : undefined;
+}
+
 function fromFileName(path: string): Gav | undefined {
   const m = /^(.+?)-(\d[\w.+-]*)\.[a-z]+$/i.exec(basename(path));
   return m?.[1] && m[2] ? { artifactId: m[1], version: m[2] } : undefined;
@@ -81,7 +90,7 @@ function javaPackage(gav: Gav, imagePath: string, chain: string[], confidence: '
     metadata: {
       evidence: 'installed',
       confidence,
-      declaredBy: [[...chain, evidence].join('!/')],
+      declaredBy: [[...chain, ...(evidence ? [evidence] : [])].join('!/')],
       archive: chain.join('!/'),
       ...(gav.groupId ? {} : { groupIdUnknown: true }),
     },
@@ -137,7 +146,9 @@ async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[]
     const version = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? fileGav?.version;
     const group = mf.get('Implementation-Vendor-Id') ?? mf.get('Group-Id');
     const artifactId = (group && title) || !fileGav ? title : fileGav.artifactId;
-    if (artifactId && version) st.out.push(javaPackage({ groupId: group, artifactId, version }, imagePath, chain, 'low', mfBytes ? 'META-INF/MANIFEST.MF' : 'file name', manifestLicenses(mf)));
+    const layout = fromRepositoryLayout(chain[chain.length - 1] ?? imagePath);
+    if (layout) st.out.push(javaPackage(layout, imagePath, chain, 'high', '', manifestLicenses(mf)));
+    else if (artifactId && version) st.out.push(javaPackage({ groupId: group, artifactId, version }, imagePath, chain, 'low', mfBytes ? 'META-INF/MANIFEST.MF' : 'file name', manifestLicenses(mf)));
   }
   for (const [name, data] of entries) {
     if (!archiveExt.test(name)) continue;
@@ -151,7 +162,7 @@ async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[]
 
 export const javaCataloger: Cataloger = {
   name: NAME,
-  version: 1,
+  version: 2,
   maxFileBytes: 512 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
     return archiveExt.test(entry.path);
