@@ -243,9 +243,12 @@ export class VulnDb {
         if (changed) {
           if (added + updated + gone.length > 0) await rebuildAliases(trx);
           revision++;
-          const rows = [...touched].map((k) => {
+          const rows = [...touched].flatMap((k) => {
             const [ecosystem = '', pkg = ''] = k.split('\u0000');
-            return { revision, ecosystem, package: pkg };
+            const row = { revision, ecosystem, package: pkg };
+            // Jars whose groupId is unknown are looked up (and indexed for re-evaluation) by artifactId alone.
+            const artifact = ecosystem === 'Maven' ? pkg.slice(pkg.indexOf(':') + 1) : pkg;
+            return artifact !== pkg ? [row, { ...row, package: artifact }] : [row];
           });
           for (const part of chunks(rows, BATCH)) await trx.insertInto('vuln_changes').values(part).onConflict((oc) => oc.doNothing()).execute();
           await trx
@@ -342,6 +345,21 @@ export class VulnDb {
           .execute();
         for (const r of rows) out.push({ ...r, recordKey: r.record_key, vulnId: r.vuln_id });
       }
+    }
+    return out;
+  }
+
+  /**
+   * The Maven packages advisories name, by artifactId ("spring-core" → ["org.springframework:spring-core"]):
+   * how a jar without pom.properties, whose groupId is unknown, finds its advisories.
+   */
+  async mavenNamesByArtifact(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const r of await this.db.selectFrom('vuln_affected').select('package').distinct().where('ecosystem', '=', 'Maven').execute()) {
+      const artifact = r.package.slice(r.package.indexOf(':') + 1);
+      const names = out.get(artifact);
+      if (names) names.push(r.package);
+      else out.set(artifact, [r.package]);
     }
     return out;
   }

@@ -201,3 +201,40 @@ describe.skipIf(!hasShared('data', 'alpine-secdb'))('VulnMatcher on Alpine secdb
 function matcher(store: VulnDb): VulnMatcher {
   return new VulnMatcher(store);
 }
+
+describe.skipIf(!hasShared('data', 'osv', 'Maven'))('VulnMatcher on jars without a groupId', () => {
+  it('finds the advisories of an artifactId only one Maven package has, never of an ambiguous one, and indexes changes by artifactId', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const db = await memoryDb();
+    const dir = await mkdtemp(join(tmpdir(), 'maven-osv-'));
+    try {
+      const store = new VulnDb(db);
+      await store.import('osv', osvSource.read(sharedPath('data', 'osv', 'Maven'), { issues: () => undefined }));
+      // A second group publishing "snakeyaml" makes that artifactId ambiguous.
+      await writeFile(
+        join(dir, 'GHSA-test-fork-0001.json'),
+        JSON.stringify({
+          id: 'GHSA-test-fork-0001',
+          modified: '2024-01-01T00:00:00Z',
+          affected: [{ package: { ecosystem: 'Maven', name: 'org.example.fork:snakeyaml' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '9.0' }] }] }],
+        }),
+      );
+      await store.import('osv', osvSource.read(dir, { issues: () => undefined }));
+      const changed = await db.selectFrom('vuln_changes').select(['ecosystem', 'package']).where('ecosystem', '=', 'Maven').execute();
+      expect(changed.map((r) => r.package)).toEqual(expect.arrayContaining(['org.example.fork:snakeyaml', 'snakeyaml']));
+
+      const groupless = (name: string, version: string) => pkg('maven', name, version, { metadata: { groupIdUnknown: true } });
+      const matcher = new VulnMatcher(store);
+      const findings = await matcher.match([groupless('spring-webmvc', '5.3.17'), groupless('spring-beans', '5.3.18'), groupless('snakeyaml', '1.33')]);
+      const hits = findings.map((f) => `${f.package.name}@${f.package.version} ${f.matchedName}`);
+      expect(hits).toEqual([`spring-webmvc@5.3.17 org.springframework:spring-webmvc`]);
+      expect(findings[0]?.fixedVersion).toBe('5.3.18');
+      expect([findings[0]?.id, ...(findings[0]?.aliases ?? [])]).toContain('GHSA-36p3-wjmg-h94x');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await db.destroy();
+    }
+  });
+});

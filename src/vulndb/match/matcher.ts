@@ -99,6 +99,23 @@ export class VulnMatcher {
   ) {}
 
   private cache: MatchCache = emptyCache(-1);
+  private mavenIndex: { readonly revision: number; readonly byArtifact: Promise<Map<string, string[]>> } | undefined;
+
+  /**
+   * A jar without pom.properties has no groupId; when exactly one Maven package of the advisory data
+   * has its artifactId, it is looked up under that name (an ambiguous artifactId stays unmatched).
+   */
+  private async withMavenGroups(lookups: Lookup[]): Promise<Lookup[]> {
+    if (!lookups.some((l) => l.ecosystem === 'Maven' && !l.name.includes(':'))) return lookups;
+    const revision = await this.db.revision();
+    if (this.mavenIndex?.revision !== revision) this.mavenIndex = { revision, byArtifact: this.db.mavenNamesByArtifact() };
+    const byArtifact = await this.mavenIndex.byArtifact;
+    return lookups.map((l) => {
+      if (l.ecosystem !== 'Maven' || l.name.includes(':')) return l;
+      const names = byArtifact.get(l.name);
+      return names?.length === 1 && names[0] !== undefined ? { ...l, name: names[0] } : l;
+    });
+  }
 
   /**
    * Database answers are cached per revision (one cheap revision query per call), so re-evaluating
@@ -123,7 +140,7 @@ export class VulnMatcher {
   }
 
   async match(packages: readonly Package[], distro?: Distro): Promise<Finding[]> {
-    const lookups = packages.map((p) => lookupKey(p, distro)).filter((l): l is Lookup => l !== undefined);
+    const lookups = await this.withMavenGroups(packages.map((p) => lookupKey(p, distro)).filter((l): l is Lookup => l !== undefined));
     const keys = lookups.map((l) => keyOf(l.ecosystem, l.name));
     const cache = await this.cached(keys, lookups);
     const byKey = cache.rows;
