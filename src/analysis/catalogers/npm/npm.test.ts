@@ -62,6 +62,26 @@ describe('npm merge rules', () => {
     expect(pkgs.map((p) => `${p.name}@${p.version}`).sort()).toEqual(['@parcel/package-manager@2.8.3', 'app@1.0.0', 'ms@2.0.0', 'resolve@1.22.8']);
   });
 
+  it('drops optional lockfile entries npm did not install beside an installed tree, keeps them for a lockfile alone', async () => {
+    const lock = JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'app', version: '1.0.0' },
+        'node_modules/next': { version: '14.0.4' },
+        'node_modules/@next/swc-darwin-arm64': { version: '14.0.4', optional: true, os: ['darwin'], cpu: ['arm64'] },
+      },
+    });
+    const fs = fsFromMap({
+      '/app/package-lock.json': lock,
+      '/app/node_modules/next/package.json': JSON.stringify({ name: 'next', version: '14.0.4' }),
+      '/src/package-lock.json': lock,
+    });
+    const pkgs = await runCatalogers(fs, [npmCataloger]);
+    const swc = pkgs.find((p) => p.name === '@next/swc-darwin-arm64');
+    expect(swc?.locations.map((l) => l.path)).toEqual(['/src/package-lock.json']);
+    expect(pkgs.find((p) => p.name === 'next')?.locations.map((l) => l.path).sort()).toEqual(['/app/node_modules/next/package.json', '/app/package-lock.json', '/src/package-lock.json']);
+  });
+
   it('reports malformed input as an issue instead of throwing', async () => {
     const res = await npmCataloger.catalog({
       ...(await import('../_lang-testkit.js')).ctxFor(fsFromMap({ '/x/package-lock.json': '{nope' })),

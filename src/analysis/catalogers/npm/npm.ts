@@ -79,7 +79,8 @@ function parsePackageLock(path: string, text: string, issues: CatalogIssue[]): P
       if (!name) continue;
       const version = str(raw.version) ?? '';
       if (key === '' && !version) continue;
-      out.push(npmPackage(name, version, path, 'lockfile', { dev: raw.dev === true, lockPath: key, ...(key === '' ? { projectRoot: true } : {}) }, licensesOf(raw)));
+      const flags = { dev: raw.dev === true, lockPath: key, ...(raw.optional === true ? { optional: true } : {}), ...(key === '' ? { projectRoot: true } : {}) };
+      out.push(npmPackage(name, version, path, 'lockfile', flags, licensesOf(raw)));
     }
     return out;
   }
@@ -251,9 +252,35 @@ function isInstalledOrProjectFile(path: string): boolean {
   return /^(?:@[^/]+\/)?[^/@][^/]*\/package\.json$/.test(path.slice(i + '/node_modules/'.length));
 }
 
+const dirOf = (path: string): string => path.slice(0, path.lastIndexOf('/'));
+
+/**
+ * Where a lockfile sits beside an installed node_modules tree, an optional entry npm did not install
+ * (a native build for another platform, such as @next/swc-darwin-arm64) is not in the image: dropped.
+ * Other entries stay as lockfile evidence (dev dependencies left out by `--omit=dev` are marked dev).
+ */
+function withoutUninstalledOptionals(all: readonly Package[]): Package[] {
+  const installedPaths = new Set<string>();
+  const trees = new Set<string>();
+  for (const p of all) {
+    if (p.metadata?.evidence !== 'installed') continue;
+    for (const l of p.locations) {
+      installedPaths.add(l.path);
+      const i = l.path.indexOf('/node_modules/');
+      if (i >= 0) trees.add(l.path.slice(0, i));
+    }
+  }
+  return all.filter((p) => {
+    const lockPath = p.metadata?.lockPath;
+    if (p.metadata?.evidence !== 'lockfile' || p.metadata.optional !== true || typeof lockPath !== 'string') return true;
+    const root = dirOf(p.locations[0]?.path ?? '');
+    return !trees.has(root) || installedPaths.has(`${root}/${lockPath}/package.json`);
+  });
+}
+
 export const npmCataloger: Cataloger = {
   name: NAME,
-  version: 2,
+  version: 3,
   maxFileBytes: 64 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
     const b = basename(entry.path);
@@ -273,6 +300,6 @@ export const npmCataloger: Cataloger = {
       else if (b === 'yarn.lock') all.push(...parseYarnLock(f.path, text));
       else all.push(...parsePnpmLock(f.path, text, issues));
     }
-    return { packages: mergeByPurl(all), issues };
+    return { packages: mergeByPurl(withoutUninstalledOptionals(all)), issues };
   },
 };
