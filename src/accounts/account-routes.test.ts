@@ -90,6 +90,30 @@ describe('accounts API', () => {
     );
   });
 
+  it("lists a team's repository grants to the organization's members only, and only what they may read", async () => {
+    await t.ctx.accounts.createUser('olivia', 'olivia-password');
+    await t.ctx.accounts.createUser('tom', 'tom-password-1');
+    await t.ctx.accounts.createUser('eve', 'eve-password-1');
+    const olivia = basic('olivia', 'olivia-password');
+    await t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: { authorization: olivia }, payload: { name: 'acme' } });
+    await t.app.inject({ method: 'POST', url: '/api/v1/orgs/acme/teams', headers: { authorization: olivia }, payload: { name: 'devs' } });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/orgs/acme/teams/devs/members/tom', headers: { authorization: olivia } });
+    for (const repo of ['acme/api', 'acme/web']) {
+      expect((await t.app.inject({ method: 'POST', url: `/v2/${repo}/blobs/uploads/`, headers: { authorization: olivia } })).statusCode).toBe(202);
+    }
+    const grant = await t.app.inject({ method: 'PUT', url: '/api/v1/repositories/acme/web/permissions/teams/acme/devs', headers: { authorization: olivia }, payload: { level: 'write' } });
+    expect(grant.statusCode).toBe(204);
+    const url = '/api/v1/orgs/acme/teams/devs/repositories';
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: olivia } })).json()).toEqual([{ repository: 'acme/web', level: 'write' }]);
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: basic('tom', 'tom-password-1') } })).json()).toEqual([{ repository: 'acme/web', level: 'write' }]);
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: basic('eve', 'eve-password-1') } })).statusCode).toBe(403);
+    // A member of another team of acme sees the team, but not the private repository it may not read.
+    await t.app.inject({ method: 'POST', url: '/api/v1/orgs/acme/teams', headers: { authorization: olivia }, payload: { name: 'ops' } });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/orgs/acme/teams/ops/members/eve', headers: { authorization: olivia } });
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: basic('eve', 'eve-password-1') } })).json()).toEqual([]);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/orgs/acme/teams/nobody/repositories', headers: { authorization: olivia } })).statusCode).toBe(404);
+  });
+
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(res.statusCode).toBe(200);
