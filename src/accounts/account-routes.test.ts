@@ -15,6 +15,13 @@ describe('accounts API', () => {
     const bad = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: 'wrong-password' } });
     expect(bad.statusCode).toBe(401);
     expect(bad.headers['www-authenticate']).toBeUndefined();
+    // API clients are challenged; the web UI's script requests are not (no browser login dialog over the page).
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/user' })).headers['www-authenticate']).toBe('Basic realm="crowsnest"');
+    for (const headers of [{ 'sec-fetch-mode': 'cors' }, { 'x-requested-with': 'XMLHttpRequest' }]) {
+      const fromPage = await t.app.inject({ method: 'GET', url: '/api/v1/user', headers });
+      expect(fromPage.statusCode).toBe(401);
+      expect(fromPage.headers['www-authenticate']).toBeUndefined();
+    }
     const login = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: TEST_ADMIN_PASSWORD } });
     expect(login.statusCode).toBe(201);
     const setCookie = String(login.headers['set-cookie']);

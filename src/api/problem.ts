@@ -30,10 +30,18 @@ export function problemFor(error: unknown): Problem {
   return { type: 'about:blank', title: 'INTERNAL', status: 500, detail: 'internal server error', code: 'INTERNAL' };
 }
 
+/**
+ * A request made by a page's script (the web UI's fetch: browsers mark it with Sec-Fetch-Mode), where a
+ * Basic challenge would open the browser's login dialog over the page instead of its sign-in form.
+ */
+function fromBrowserScript(request: FastifyRequest): boolean {
+  const mode = request.headers['sec-fetch-mode'];
+  return (mode !== undefined && mode !== 'navigate') || request.headers['x-requested-with'] === 'XMLHttpRequest';
+}
+
 export function problemErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const problem = problemFor(error);
   if (problem.status >= 500) request.log.error({ err: error }, 'api request failed');
-  // Not on the web session route: a Basic challenge there would pop up the browser's login dialog.
-  if (problem.status === 401 && !request.url.startsWith('/api/v1/session')) reply.header('WWW-Authenticate', 'Basic realm="crowsnest"');
+  if (problem.status === 401 && !fromBrowserScript(request) && !request.url.startsWith('/api/v1/session')) reply.header('WWW-Authenticate', 'Basic realm="crowsnest"');
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }

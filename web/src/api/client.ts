@@ -63,7 +63,8 @@ async function problemOf(res: Response): Promise<Problem> {
 
 /** Raw fetch with the error policy applied; callers that need headers (the /v2 helpers) use this. */
 export async function request(path: string, opts: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+  // X-Requested-With: a 401 must not come with a Basic challenge (the browser's login dialog).
+  const headers: Record<string, string> = { accept: 'application/json', 'x-requested-with': 'XMLHttpRequest', ...opts.headers };
   const method = opts.method ?? 'GET';
   if (csrfToken !== undefined && method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken;
   let body: string | undefined;

@@ -182,3 +182,50 @@ export interface WebhookDelivery {
   readonly error: string | null;
   readonly createdAt: string;
 }
+
+export type TokenScope = 'read' | 'read-write' | 'admin';
+
+/** One of `GET /api/v1/user/tokens` (the secret is never listed). */
+export interface AccessToken {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: TokenScope;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** `POST /api/v1/user/tokens`: the token with its secret, shown once. */
+export interface CreatedToken extends AccessToken {
+  readonly token: string;
+}
+
+export interface Team {
+  readonly org: string;
+  readonly name: string;
+  readonly canCreate: boolean;
+}
+
+/** `GET /api/v1/user`. */
+export interface CurrentUser {
+  readonly name: string;
+  readonly siteAdmin: boolean;
+  readonly teams: readonly { readonly org: string; readonly name: string }[];
+}
+
+export type PermissionLevel = 'read' | 'write' | 'admin';
+
+/** One of `GET /api/v1/repositories/{ns}/{name}/permissions`. */
+export interface RepositoryPermission {
+  readonly kind: 'user' | 'team';
+  /** A user name, or "org/team". */
+  readonly subject: string;
+  readonly level: PermissionLevel;
+}
+
+/** One of `GET /api/v1/orgs/{org}/teams/{team}/repositories`. */
+export interface TeamGrant {
+  readonly repository: string;
+  readonly level: PermissionLevel;
+}
