@@ -29,7 +29,14 @@ export interface BaseImageRef {
   /** How the base was found. */
   readonly via: 'annotation' | 'layers';
   readonly layerCount: number;
+  /** Whether the base's layers are the first layers of this image (an annotation may name a base that was squashed in). */
+  readonly layerPrefix: boolean;
   readonly pushedAt?: string;
+}
+
+interface DetectedBase extends BaseImageRef {
+  /** The base's platform image, whose SBOM says which packages came from it when layers cannot. */
+  readonly manifestDigest: string;
 }
 
 export interface BaseCandidate {
@@ -127,16 +134,23 @@ function findingKey(p: ReportPackage, id: string): string {
   return `${p.type}\u0000${p.name}\u0000${id}`;
 }
 
-/** Findings of packages every location of which lies in the first `baseLayers` layers. */
-function baseLayerPackages(report: VulnerabilityReport, baseLayers: number): ReportPackage[] {
-  return report.packages.filter((p) => p.locations.length > 0 && p.locations.every((l) => l.layerIndex !== undefined && l.layerIndex < baseLayers));
+/**
+ * Which of this image's packages the base brought: those every location of which lies in the base's
+ * layers, or — when the base's layers are not this image's first ones — those the base contains too.
+ */
+export type FromBase = { readonly layers: number } | { readonly purls: ReadonlySet<string> };
+
+function baseLayerPackages(report: VulnerabilityReport, from: FromBase): ReportPackage[] {
+  if ('purls' in from) return report.packages.filter((p) => from.purls.has(p.purl));
+  return report.packages.filter((p) => p.locations.length > 0 && p.locations.every((l) => l.layerIndex !== undefined && l.layerIndex < from.layers));
 }
 
-export function removalsBySwitch(image: VulnerabilityReport, baseLayers: number, candidate: VulnerabilityReport): RemovalCounts {
+/** This image's base-package findings that the candidate base does not have (same package name and vulnerability). */
+export function removalsBySwitch(image: VulnerabilityReport, from: FromBase, candidate: VulnerabilityReport): RemovalCounts {
   const kept = new Set<string>();
   for (const p of candidate.packages) for (const v of p.vulnerabilities) kept.add(findingKey(p, v.id));
   const removes = emptyCounts();
-  for (const p of baseLayerPackages(image, baseLayers)) {
+  for (const p of baseLayerPackages(image, from)) {
     for (const v of p.vulnerabilities) {
       if (kept.has(findingKey(p, v.id))) continue;
       removes[v.severity]++;
@@ -185,7 +199,7 @@ export class BaseImages {
     return untagged;
   }
 
-  private async fromAnnotations(input: AdviseInput): Promise<BaseImageRef | undefined> {
+  private async fromAnnotations(input: AdviseInput): Promise<DetectedBase | undefined> {
     const rows = await this.deps.db
       .selectFrom('manifests')
       .select('annotations')
@@ -209,14 +223,26 @@ export class BaseImages {
     const found = where ?? (await this.locate([analysis.root_digest, analysis.manifest_digest], input.canRead));
     if (!found) return undefined;
     const tag = named?.tag !== undefined && found.tags.includes(named.tag) ? named.tag : found.tags[0];
-    return { repository: found.repository, ...(tag !== undefined ? { tag } : {}), digest: found.digest, via: 'annotation', layerCount: parseLayers(analysis.layers).length, pushedAt: found.pushedAt };
+    const theirs = parseLayers(analysis.layers);
+    const ours = layerDigests(input.sbom);
+    const layerPrefix = theirs.length > 0 && theirs.length < ours.length && theirs.every((d, i) => d === ours[i]);
+    return {
+      repository: found.repository,
+      ...(tag !== undefined ? { tag } : {}),
+      digest: found.digest,
+      manifestDigest: analysis.manifest_digest,
+      via: 'annotation',
+      layerCount: theirs.length,
+      layerPrefix,
+      pushedAt: found.pushedAt,
+    };
   }
 
   private async locateIn(repository: string, digests: readonly string[]): Promise<{ repository: string; digest: string; tags: string[]; pushedAt: string } | undefined> {
     return this.locate(digests, (r) => Promise.resolve(r === repository));
   }
 
-  private async fromLayers(input: AdviseInput): Promise<BaseImageRef | undefined> {
+  private async fromLayers(input: AdviseInput): Promise<DetectedBase | undefined> {
     const layers = layerDigests(input.sbom);
     const first = layers[0];
     if (first === undefined || layers.length < 2) return undefined;
@@ -232,14 +258,23 @@ export class BaseImages {
       .orderBy('f.manifest_digest')
       .limit(MAX_PREFIX_ROWS)
       .execute();
-    let best: BaseImageRef | undefined;
+    let best: DetectedBase | undefined;
     for (const r of rows) {
       if (best && r.layer_count < best.layerCount) break;
       const theirs = parseLayers(r.layers);
       if (theirs.length !== r.layer_count || !theirs.every((d, i) => d === layers[i])) continue;
       const found = await this.locate([r.root_digest, r.manifest_digest], input.canRead);
       if (!found) continue;
-      const ref: BaseImageRef = { repository: found.repository, ...(found.tags[0] !== undefined ? { tag: found.tags[0] } : {}), digest: found.digest, via: 'layers', layerCount: r.layer_count, pushedAt: found.pushedAt };
+      const ref: DetectedBase = {
+        repository: found.repository,
+        ...(found.tags[0] !== undefined ? { tag: found.tags[0] } : {}),
+        digest: found.digest,
+        manifestDigest: r.manifest_digest,
+        via: 'layers',
+        layerCount: r.layer_count,
+        layerPrefix: true,
+        pushedAt: found.pushedAt,
+      };
       // Among equally long prefixes: a tagged image, then the most recently pushed.
       if (!best || (best.tag === undefined && ref.tag !== undefined) || (ref.tag !== undefined && (ref.pushedAt ?? '') > (best.pushedAt ?? ''))) best = ref;
     }
@@ -248,13 +283,26 @@ export class BaseImages {
 
   /** The base image of an analyzed image, or undefined when none is found that the caller may read. */
   async detect(input: AdviseInput): Promise<BaseImageRef | undefined> {
+    const found = await this.detectBase(input);
+    if (!found) return undefined;
+    const { manifestDigest: _, ...ref } = found;
+    return ref;
+  }
+
+  private async detectBase(input: AdviseInput): Promise<DetectedBase | undefined> {
     return (await this.fromAnnotations(input)) ?? (await this.fromLayers(input));
   }
 
   /** The detected base and the base repository's later-pushed analyzed tags, most findings removed first. */
   async advise(input: AdviseInput): Promise<BaseImageAdvice | undefined> {
-    const current = await this.detect(input);
-    if (!current) return undefined;
+    const detected = await this.detectBase(input);
+    if (!detected) return undefined;
+    const { manifestDigest, ...current } = detected;
+    let from: FromBase = { layers: current.layerCount };
+    if (!current.layerPrefix) {
+      const sbom = await this.deps.sboms.load(manifestDigest, input.platform);
+      from = { purls: new Set((sbom?.packages ?? []).map((p) => p.purl)) };
+    }
     const rows = await this.deps.db
       .selectFrom('tags as t')
       .leftJoin('manifests as m', (j) => j.onRef('m.repository', '=', 't.repository').onRef('m.digest', '=', 't.manifest_digest'))
@@ -288,7 +336,7 @@ export class BaseImages {
         digest,
         pushedAt,
         summary: report.summary,
-        removes: removalsBySwitch(input.report, current.layerCount, report),
+        removes: removalsBySwitch(input.report, from, report),
       });
     }
     candidates.sort(byRemovals);

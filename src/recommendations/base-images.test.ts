@@ -1,0 +1,78 @@
+/**
+ * The first-layer index on its own: the migration's backfill of analyses that existed before it,
+ * re-indexing after a re-catalog, and base-package selection by layers versus by package identity.
+ */
+import type { Kysely } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { SbomStore } from '../analysis/store/sbom-store.js';
+import type { Digest } from '../core/digest.js';
+import { baseImagesMigration } from '../metadata/kysely/migrations/0016-base-images.js';
+import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
+import type { ImageSbom } from '../model/sbom.js';
+import type { VulnerabilityReport } from '../reports/vulnerability-report.js';
+import { BaseImages, removalsBySwitch } from './base-images.js';
+
+const d = (n: number): Digest => `sha256:${String(n).padStart(64, '0')}` as Digest;
+
+function sbom(digest: Digest, layers: readonly Digest[]): ImageSbom {
+  return {
+    image: { digest, platform: { os: 'linux', architecture: 'amd64' }, layers: layers.map((l, index) => ({ digest: l, index })) },
+    packages: [],
+    analyzedAt: '2026-01-01T00:00:00.000Z',
+    tool: { name: 'crowsnest', version: 'test' },
+  };
+}
+
+describe('image_first_layers', () => {
+  it('is backfilled from finished analyses and rewritten after a re-catalog', async () => {
+    const db = await openSqliteDatabase(':memory:');
+    try {
+      const store = new SbomStore(db);
+      await store.saveResult(d(1), sbom(d(1), [d(10), d(11)]), 'set-1');
+      await store.saveResult(d(2), sbom(d(2), [d(10)]), 'set-1');
+      await store.setStatus({ manifestDigest: d(3), rootDigest: d(3), platform: 'linux/amd64' }, 'failed', { catalogerSet: 'set-1', reason: 'x' });
+      // As if the analyses predate the index.
+      await baseImagesMigration.down(db as unknown as Kysely<unknown>);
+      await baseImagesMigration.up(db as unknown as Kysely<unknown>);
+      const rows = await db.selectFrom('image_first_layers').selectAll().orderBy('manifest_digest').execute();
+      expect(rows).toEqual([
+        { manifest_digest: d(1), platform: 'linux/amd64', first_layer: d(10), layer_count: 2 },
+        { manifest_digest: d(2), platform: 'linux/amd64', first_layer: d(10), layer_count: 1 },
+      ]);
+      await store.saveResult(d(1), sbom(d(1), [d(12), d(13), d(14)]), 'set-2');
+      await new BaseImages({ db, sboms: store, reportFor: () => Promise.reject(new Error('unused')) }).indexRoot(d(1));
+      expect(await db.selectFrom('image_first_layers').selectAll().where('manifest_digest', '=', d(1)).execute()).toEqual([
+        { manifest_digest: d(1), platform: 'linux/amd64', first_layer: d(12), layer_count: 3 },
+      ]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('removalsBySwitch', () => {
+  const pkg = (name: string, layerIndex: number, ids: [string, 'critical' | 'high' | 'low'][]) => ({
+    purl: `pkg:deb/debian/${name}@1`,
+    name,
+    version: '1',
+    type: 'deb' as const,
+    locations: [{ path: '/var/lib/dpkg/status', layerIndex }],
+    vulnerabilities: ids.map(([id, severity]) => ({ id, aliases: [], severity, status: 'fixed' as const, fixedVersions: [], source: 'osv', url: '' })),
+  });
+  const report = (packages: ReturnType<typeof pkg>[]): VulnerabilityReport => ({
+    image: { digest: d(1) },
+    evaluatedAt: '',
+    db: { version: 1 },
+    summary: { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 },
+    packages,
+  });
+
+  it('counts only base-package findings the candidate lacks', () => {
+    const image = report([pkg('openssl', 0, [['CVE-1', 'critical'], ['CVE-2', 'high']]), pkg('app', 1, [['CVE-3', 'low']])]);
+    const candidate = report([pkg('openssl', 0, [['CVE-2', 'high']])]);
+    expect(removalsBySwitch(image, { layers: 1 }, candidate)).toEqual({ critical: 1, high: 0, medium: 0, low: 0, unknown: 0, total: 1 });
+    // Without a layer boundary the app package would count too; by identity it does not.
+    expect(removalsBySwitch(image, { layers: 2 }, candidate).total).toBe(2);
+    expect(removalsBySwitch(image, { purls: new Set(['pkg:deb/debian/openssl@1']) }, candidate).total).toBe(1);
+  });
+});
