@@ -32,7 +32,7 @@ describe('image_first_layers', () => {
       await store.saveResult(d(2), sbom(d(2), [d(10)]), 'set-1');
       await store.setStatus({ manifestDigest: d(3), rootDigest: d(3), platform: 'linux/amd64' }, 'failed', { catalogerSet: 'set-1', reason: 'x' });
       // As if the analyses predate the index.
-      await baseImagesMigration.down(db as unknown as Kysely<unknown>);
+      await baseImagesMigration.down?.(db as unknown as Kysely<unknown>);
       await baseImagesMigration.up(db as unknown as Kysely<unknown>);
       const rows = await db.selectFrom('image_first_layers').selectAll().orderBy('manifest_digest').execute();
       expect(rows).toEqual([
