@@ -19,10 +19,11 @@ export function removalText(c: FindingCounts): string {
   return `−${c.total}${parts.length > 0 ? ` (${parts.join(', ')})` : ''}`;
 }
 
-/** Non-zero severities as badges, led by the total. */
+/** Non-zero severities as badges, led by the total; screen readers get the text form instead. */
 function Removes({ counts, label }: { counts: FindingCounts; label: string }): ReactNode {
   return (
-    <span className="fix-removes" aria-label={`${label}: ${removalText(counts)}`} data-total={counts.total}>
+    <span className="fix-removes" data-total={counts.total}>
+      <span className="visually-hidden fix-removes-text">{`${label}: ${removalText(counts)}`}</span>
       <strong aria-hidden="true">−{counts.total}</strong>{' '}
       <span className="sev-group" aria-hidden="true">
         {SEVERITIES.filter((s) => counts[s] > 0).map((s) => (
@@ -47,7 +48,7 @@ function BaseImageSection({ base }: { base: NonNullable<Recommendations['baseIma
         Built on{' '}
         {current.tag !== undefined ? <Link to={tagLink(current.repository, current.tag)}>{currentName}</Link> : <span>{currentName}</span>}{' '}
         <code title={current.digest}>{shortDigest(current.digest)}</code>{' '}
-        <span className="muted small">({current.via === 'annotation' ? 'named by the image annotations' : `its ${current.layerCount} layer${current.layerCount === 1 ? '' : 's'} start this image`})</span>
+        <span className="muted small">({current.via === 'annotation' ? 'named by the image annotations' : `its ${current.layerCount === 1 ? 'layer starts' : `${current.layerCount} layers start`} this image`})</span>
       </p>
       {candidates.length === 0 ? (
         <p className="muted">No newer analyzed tag of {current.repository} was pushed after it.</p>
