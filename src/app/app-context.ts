@@ -201,7 +201,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
       if (level === 'advanced' || (level === 'basic' && e.repository !== '')) await evaluator.evaluateRoot(repository, e.rootDigest);
     }
   });
-  const baseImages = new BaseImages({ db: database, sboms: analysis.sboms, reportFor: (repository, sbom, platform) => evaluator.reportFor(repository, sbom, platform) });
+  const baseImages = new BaseImages({ db: database, sboms: analysis.sboms, reportFor: (repository, sbom, platform) => evaluator.reportFor(repository, sbom, platform), readConfig: (digest) => blobs.read(digest, { maxBytes: 1 << 20 }) });
   imageEvents.on('analysisDone', (e) => baseImages.indexRoot(e.rootDigest));
   const reevaluation = new Reevaluation({ db: database, queue: analysis.queue, vulndb, sboms: analysis.sboms, settings, evaluator, log: log.child({ component: 'reevaluation' }) });
   const webhooks = new WebhookStore(database);

@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { SbomStore } from '../analysis/store/sbom-store.js';
+import type { Digest } from '../core/digest.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { ImageSbom } from '../model/sbom.js';
 import { emptyCounts, type RemovalCounts } from '../reports/fix-advice.js';
@@ -61,7 +62,12 @@ export interface BaseImagesDeps {
   readonly sboms: SbomStore;
   /** The repository's report of an image (the evaluator's stored one, else a fresh evaluation). */
   readonly reportFor: (repository: string, sbom: ImageSbom, platform: string) => Promise<VulnerabilityReport>;
+  /** Reads an image config blob (for base names given as config labels); undefined when unavailable. */
+  readonly readConfig?: (digest: Digest) => Promise<Buffer | undefined>;
 }
+
+/** Image configs are small; anything larger is not read for labels. */
+const MAX_CONFIG_BYTES = 1 << 20;
 
 export interface AdviseInput {
   readonly repository: string;
@@ -86,12 +92,27 @@ function parseLayers(text: string | null): string[] {
   }
 }
 
+function stringRecord(parsed: unknown): Record<string, string> {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** `config.Labels` of an image config; {} for anything malformed. */
+export function configLabels(bytes: Buffer | undefined): Record<string, string> {
+  if (!bytes || bytes.length > MAX_CONFIG_BYTES) return {};
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    const config = typeof parsed === 'object' && parsed !== null ? (parsed as { config?: unknown }).config : undefined;
+    return typeof config === 'object' && config !== null ? stringRecord((config as { Labels?: unknown }).Labels) : {};
+  } catch {
+    return {};
+  }
+}
+
 function parseAnnotations(text: string | null | undefined): Record<string, string> {
   if (!text) return {};
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return stringRecord(JSON.parse(text));
   } catch {
     return {};
   }
@@ -206,7 +227,10 @@ export class BaseImages {
       .where('repository', '=', input.repository)
       .where('digest', 'in', [...new Set([input.rootDigest, input.sbom.image.digest])])
       .execute();
-    const annotations = Object.assign({}, ...rows.map((r) => parseAnnotations(r.annotations))) as Record<string, string>;
+    // Manifest annotations win over config labels (buildx writes the former; some builders only the latter).
+    const configDigest = input.sbom.image.configDigest;
+    const labels = configDigest !== undefined && this.deps.readConfig ? configLabels(await this.deps.readConfig(configDigest).catch(() => undefined)) : {};
+    const annotations = Object.assign({}, labels, ...rows.map((r) => parseAnnotations(r.annotations))) as Record<string, string>;
     const named = annotations[BASE_NAME_ANNOTATION] !== undefined ? parseBaseName(annotations[BASE_NAME_ANNOTATION]) : undefined;
     let digest = annotations[BASE_DIGEST_ANNOTATION] ?? named?.digest;
     if (digest === undefined && named?.tag !== undefined && (await input.canRead(named.repository))) {

@@ -50,6 +50,16 @@ function annotated(image: BuiltImage, baseName: string): BuiltImage {
   return { ...image, manifest: blobOf(JSON.stringify(manifest)) };
 }
 
+/** The same with the base named by a config label (`config.Labels`) and a digest instead of a tag. */
+function labelled(image: BuiltImage, baseDigest: string): BuiltImage {
+  const config = JSON.parse(image.config.bytes.toString('utf8')) as { config: Record<string, unknown> };
+  config.config.Labels = { 'org.opencontainers.image.base.digest': baseDigest, 'org.opencontainers.image.title': 'labelled' };
+  const configBlob = blobOf(JSON.stringify(config));
+  const manifest = JSON.parse(image.manifest.bytes.toString('utf8')) as { config: { digest: string; size: number } };
+  manifest.config = { ...manifest.config, digest: configBlob.digest, size: configBlob.size };
+  return { ...image, config: configBlob, manifest: blobOf(JSON.stringify(manifest)) };
+}
+
 describe('tag recommendations through the API', () => {
   let t: TestApp;
   let runner: JobRunner;
@@ -80,6 +90,7 @@ describe('tag recommendations through the API', () => {
     await push('ui/app', 'v1', s.app);
     // No layer in common with the base: only the annotation can say which base it was built on.
     await push('ui/annotated', 'v1', annotated(s.squashed, 'registry.example:5000/ui/base:old'));
+    await push('ui/annotated', 'labelled', labelled(s.squashed, s.baseOld.manifest.digest));
     for (const repo of ['ui/base', 'ui/app', 'ui/annotated']) {
       expect((await t.app.inject({ method: 'PUT', url: `/api/v1/repositories/${repo}/settings`, payload: { analysis: 'basic' }, headers: admin })).statusCode).toBe(200);
     }
@@ -92,7 +103,7 @@ describe('tag recommendations through the API', () => {
         const rows = (await get(`/api/v1/repositories/${repo}/tags`)).json<{ analysis: { status: string } }[]>();
         statuses.push(...rows.map((r) => r.analysis.status));
       }
-      if (statuses.length === 4 && statuses.every((x) => x === 'done')) break;
+      if (statuses.length === 5 && statuses.every((x) => x === 'done')) break;
       await new Promise((r) => setTimeout(r, 25));
     }
   }, 120_000);
@@ -149,6 +160,14 @@ describe('tag recommendations through the API', () => {
     expect(body.baseImage?.current).toMatchObject({ repository: 'ui/base', tag: 'old', digest: s.baseOld.manifest.digest, via: 'annotation' });
     // Base packages are the ones the named base contains (fixdemo is not), as no layer says so here.
     expect(body.baseImage?.candidates.map((c) => [c.tag, c.removes])).toEqual([['new', counts({ critical: 2, high: 2 })]]);
+  });
+
+  it('takes a base digest named by an image config label', async () => {
+    const res = await get('/api/v1/repositories/ui/annotated/tags/labelled/recommendations');
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<Recommendations>();
+    expect(body.baseImage?.current).toMatchObject({ repository: 'ui/base', tag: 'old', digest: s.baseOld.manifest.digest, via: 'annotation' });
+    expect(body.baseImage?.candidates.map((c) => c.tag)).toEqual(['new']);
   });
 
   it('answers 404 to a stranger of a private repository and hides a base the reader may not read', async () => {
