@@ -1,12 +1,16 @@
 /**
- * The first-layer index on its own: the migration's backfill of analyses that existed before it,
- * re-indexing after a re-catalog, and base-package selection by layers versus by package identity.
+ * The first-layer index on its own: the migration's backfill of analyses that existed before it and
+ * re-indexing after a re-catalog (SQLite, and PostgreSQL when installed), and base-package selection
+ * by layers versus by package identity.
  */
 import type { Kysely } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasPostgres, startPostgres, type PostgresServer } from '../../test/helpers/postgres.js';
 import { SbomStore } from '../analysis/store/sbom-store.js';
 import type { Digest } from '../core/digest.js';
 import { baseImagesMigration } from '../metadata/kysely/migrations/0016-base-images.js';
+import type { Database } from '../metadata/kysely/schema/index.js';
+import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import type { ImageSbom } from '../model/sbom.js';
 import type { VulnerabilityReport } from '../reports/vulnerability-report.js';
@@ -23,9 +27,19 @@ function sbom(digest: Digest, layers: readonly Digest[]): ImageSbom {
   };
 }
 
-describe('image_first_layers', () => {
+let server: PostgresServer | undefined;
+const withPostgres = hasPostgres();
+beforeAll(async () => {
+  if (withPostgres) server = await startPostgres();
+}, 60_000);
+afterAll(async () => server?.stop());
+
+const backends: [string, () => Promise<Kysely<Database>>][] = [['SQLite', () => openSqliteDatabase(':memory:')]];
+if (withPostgres) backends.push(['PostgreSQL', async () => openPostgresDatabase(await (server as PostgresServer).createDatabase())]);
+
+describe.each(backends)('image_first_layers on %s', (_name, open) => {
   it('is backfilled from finished analyses and rewritten after a re-catalog', async () => {
-    const db = await openSqliteDatabase(':memory:');
+    const db = await open();
     try {
       const store = new SbomStore(db);
       await store.saveResult(d(1), sbom(d(1), [d(10), d(11)]), 'set-1');
