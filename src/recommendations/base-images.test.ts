@@ -14,7 +14,7 @@ import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js'
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import type { ImageSbom } from '../model/sbom.js';
 import type { VulnerabilityReport } from '../reports/vulnerability-report.js';
-import { BaseImages, removalsBySwitch } from './base-images.js';
+import { BaseImages, isNewerVersionTag, removalsBySwitch } from './base-images.js';
 
 const d = (n: number): Digest => `sha256:${String(n).padStart(64, '0')}` as Digest;
 
@@ -61,6 +61,44 @@ describe.each(backends)('image_first_layers on %s', (_name, open) => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('finds the base by layer prefix, and forgets index rows of deleted images', async () => {
+    const db = await open();
+    try {
+      const store = new SbomStore(db);
+      const images = new BaseImages({ db, sboms: store, reportFor: () => Promise.reject(new Error('unused')) });
+      await store.saveResult(d(1), sbom(d(1), [d(10), d(11), d(12)]), 'set-1');
+      await store.saveResult(d(2), sbom(d(2), [d(10)]), 'set-1');
+      await store.saveResult(d(3), sbom(d(3), [d(10), d(11)]), 'set-1');
+      await store.saveResult(d(4), sbom(d(4), [d(10), d(99)]), 'set-1');
+      for (const n of [1, 2, 3, 4]) await images.indexRoot(d(n));
+      const now = new Date().toISOString();
+      for (const [repo, n, tag] of [['x/app', 1, 'v1'], ['x/base', 2, '1'], ['x/base', 3, '2'], ['x/other', 4, 'v1']] as const) {
+        await db.insertInto('manifests').values({ repository: repo, digest: d(n), media_type: 'application/vnd.oci.image.manifest.v1+json', size: 1, artifact_type: null, subject: null, config_digest: null, annotations: null, created_at: now }).execute();
+        await db.insertInto('tags').values({ repository: repo, name: tag, manifest_digest: d(n), updated_at: now }).execute();
+      }
+      const input = { repository: 'x/app', rootDigest: d(1), sbom: sbom(d(1), [d(10), d(11), d(12)]), platform: 'linux/amd64', report: { image: { digest: d(1) }, evaluatedAt: '', db: { version: 1 }, summary: { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }, packages: [] }, canRead: () => Promise.resolve(true) };
+      // The two-layer base wins over the one-layer one; x/other shares only the first layer.
+      expect(await images.detect(input)).toMatchObject({ repository: 'x/base', tag: '2', digest: d(3), via: 'layers', layerCount: 2, layerPrefix: true });
+      expect(await images.detect({ ...input, canRead: (r: string) => Promise.resolve(r !== 'x/base') })).toBeUndefined();
+      await store.deleteRoot(d(3));
+      expect(await images.detect(input)).toMatchObject({ digest: d(2), layerCount: 1 });
+      expect(await db.selectFrom('image_first_layers').select('manifest_digest').where('manifest_digest', '=', d(3)).execute()).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('isNewerVersionTag', () => {
+  it('orders plain version tags numerically and ignores the rest', () => {
+    expect(isNewerVersionTag('3.20', '3.19')).toBe(true);
+    expect(isNewerVersionTag('3.9', '3.19')).toBe(false);
+    expect(isNewerVersionTag('v2', 'v1.9.9')).toBe(true);
+    expect(isNewerVersionTag('3.19', '3.19')).toBe(false);
+    expect(isNewerVersionTag('latest', '3.19')).toBe(false);
+    expect(isNewerVersionTag('3.20-slim', '3.19')).toBe(false);
   });
 });
 

@@ -11,6 +11,7 @@ import type { Digest } from '../core/digest.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { ImageSbom } from '../model/sbom.js';
 import { emptyCounts, type RemovalCounts } from '../reports/fix-advice.js';
+import { compare } from '../versions/index.js';
 import { REPORT_SEVERITIES, type SeveritySummary } from '../reports/severity.js';
 import type { ReportPackage, VulnerabilityReport } from '../reports/vulnerability-report.js';
 
@@ -151,6 +152,17 @@ export function parseBaseName(name: string): { repository: string; tag?: string;
   return { repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
 }
 
+const VERSION_TAG = /^v?\d+(\.\d+){0,3}$/;
+
+/**
+ * Whether tag `a` names a later release than `b` ("3.20" after "3.19", "v2" after "v1.9"); only for
+ * plain dotted-number tags, ordered numerically (PEP 440 release segments) — never as strings.
+ */
+export function isNewerVersionTag(a: string, b: string): boolean {
+  if (!VERSION_TAG.test(a) || !VERSION_TAG.test(b)) return false;
+  return compare('pypi', a.replace(/^v/, ''), b.replace(/^v/, '')) > 0;
+}
+
 function findingKey(p: ReportPackage, id: string): string {
   return `${p.type}\u0000${p.name}\u0000${id}`;
 }
@@ -270,20 +282,23 @@ export class BaseImages {
     const layers = layerDigests(input.sbom);
     const first = layers[0];
     if (first === undefined || layers.length < 2) return undefined;
+    // A left join, so index rows of images whose analyses are gone (deleted images) are seen and dropped here.
     const rows = await this.deps.db
       .selectFrom('image_first_layers as f')
-      .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'f.manifest_digest').onRef('a.platform', '=', 'f.platform'))
-      .select(['f.manifest_digest', 'f.layer_count', 'a.root_digest', 'a.layers'])
+      .leftJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'f.manifest_digest').onRef('a.platform', '=', 'f.platform'))
+      .select(['f.manifest_digest', 'f.layer_count', 'a.root_digest', 'a.layers', 'a.status'])
       .where('f.first_layer', '=', first)
       .where('f.platform', '=', input.platform)
       .where('f.layer_count', '<', layers.length)
-      .where('a.status', '=', 'done')
       .orderBy('f.layer_count', 'desc')
       .orderBy('f.manifest_digest')
       .limit(MAX_PREFIX_ROWS)
       .execute();
+    const gone = rows.filter((r) => r.status === null).map((r) => r.manifest_digest);
+    if (gone.length > 0) await this.deps.db.deleteFrom('image_first_layers').where('manifest_digest', 'in', gone).where('platform', '=', input.platform).execute();
     let best: DetectedBase | undefined;
     for (const r of rows) {
+      if (r.status !== 'done' || r.root_digest === null) continue;
       if (best && r.layer_count < best.layerCount) break;
       const theirs = parseLayers(r.layers);
       if (theirs.length !== r.layer_count || !theirs.every((d, i) => d === layers[i])) continue;
@@ -317,7 +332,7 @@ export class BaseImages {
     return (await this.fromAnnotations(input)) ?? (await this.fromLayers(input));
   }
 
-  /** The detected base and the base repository's later-pushed analyzed tags, most findings removed first. */
+  /** The detected base and the base repository's newer analyzed tags (pushed later or higher version tag), most findings removed first. */
   async advise(input: AdviseInput): Promise<BaseImageAdvice | undefined> {
     const detected = await this.detectBase(input);
     if (!detected) return undefined;
@@ -338,7 +353,9 @@ export class BaseImages {
     for (const r of rows) {
       if (r.manifest_digest === current.digest) continue;
       const pushedAt = r.created_at ?? r.updated_at;
-      if (current.pushedAt !== undefined && pushedAt <= current.pushedAt) continue;
+      // Newer: pushed later, or a higher version tag pushed earlier (a rebuilt older line does not hide it).
+      const newerName = current.tag !== undefined && isNewerVersionTag(r.name, current.tag);
+      if (current.pushedAt !== undefined && pushedAt <= current.pushedAt && !newerName) continue;
       const entry = byDigest.get(r.manifest_digest) ?? { tags: [], pushedAt };
       entry.tags.push(r.name);
       byDigest.set(r.manifest_digest, entry);
