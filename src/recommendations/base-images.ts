@@ -212,6 +212,13 @@ export class BaseImages {
       .execute();
   }
 
+  /** indexImage, but only writes when the row is missing or stale (read paths call it on every view). */
+  async ensureIndexed(manifestDigest: string, platform: string, layers: readonly string[]): Promise<void> {
+    const row = await this.deps.db.selectFrom('image_first_layers').select(['first_layer', 'layer_count']).where('manifest_digest', '=', manifestDigest).where('platform', '=', platform).executeTakeFirst();
+    if (row && row.first_layer === layers[0] && row.layer_count === layers.length) return;
+    await this.indexImage(manifestDigest, platform, layers);
+  }
+
   /** Indexes every finished platform image of a pushed digest (called when its analysis is done). */
   async indexRoot(rootDigest: string): Promise<void> {
     const rows = await this.deps.db.selectFrom('analyses').select(['manifest_digest', 'platform', 'layers']).where('root_digest', '=', rootDigest).where('status', '=', 'done').execute();

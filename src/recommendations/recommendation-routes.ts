@@ -51,8 +51,8 @@ export function recommendationRoutes(deps: RecommendationRoutesDeps): FastifyPlu
           }
           return known;
         };
-        // Images analyzed before the index existed in this process's lifetime are caught up on view.
-        await deps.baseImages.indexImage(image.sbom.image.digest, platform, [...image.sbom.image.layers].sort((a, b) => a.index - b.index).map((l) => l.digest));
+        // Should an analysis-done event have been missed (a process stopped in between), the image is indexed on view.
+        await deps.baseImages.ensureIndexed(image.sbom.image.digest, platform, [...image.sbom.image.layers].sort((a, b) => a.index - b.index).map((l) => l.digest));
         const baseImage = await deps.baseImages.advise({ repository, rootDigest: image.rootDigest, sbom: image.sbom, platform, report, canRead });
         return {
           image: { digest: image.rootDigest, manifestDigest: image.sbom.image.digest, platform },
