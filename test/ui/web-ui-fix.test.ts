@@ -120,6 +120,8 @@ describe.skipIf(!enabled)('web UI Fix tab in chromium', () => {
     expect(candidate?.tag).toBe('new');
 
     await page.goto('/repositories/ui/app/tags/v1');
+    // The overview has rendered (so the router handles the link) before the keyboard is used.
+    await page.getByRole('heading', { name: 'Layers' }).waitFor();
     // Keyboard: the Fix tab is a link reached with Tab and opened with Enter.
     const fixTab = page.getByRole('link', { name: 'Fix', exact: true });
     await fixTab.focus();
@@ -155,7 +157,7 @@ describe.skipIf(!enabled)('web UI Fix tab in chromium', () => {
     expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
     await screenshot(page, shots, 'fix-tab');
     expect(pageErrors).toEqual([]);
-  });
+  }, 90_000);
 
   it('leaves out the base section for a base image, and shows the error state for a missing tag', async () => {
     const api = (await (await adminFetch(`${reg.url}/api/v1/repositories/ui/base/tags/new/recommendations`)).json()) as Recommendations;
@@ -169,5 +171,5 @@ describe.skipIf(!enabled)('web UI Fix tab in chromium', () => {
     await page.getByRole('alert').filter({ hasText: 'Not found' }).first().waitFor();
     const violations = await seriousA11yViolations(page);
     expect(violations, JSON.stringify(violations, null, 2)).toEqual([]);
-  });
+  }, 90_000);
 });

@@ -95,7 +95,7 @@ export function FixTab(props: { repository: string; tag: string; platform: strin
       <section aria-labelledby="fix-packages-heading" className="fix-section">
         <h2 id="fix-packages-heading">Package upgrades</h2>
         {data.packages.length === 0 ? (
-          <Empty title="No package upgrade fixes a finding" />
+          <Empty title={findings === 0 ? 'No known vulnerabilities' : 'No package upgrade fixes a finding'} />
         ) : (
           <div className="table-wrap">
             <table className="data-table fix-table">
@@ -132,7 +132,7 @@ export function FixTab(props: { repository: string; tag: string; platform: strin
       <section aria-labelledby="fix-unfixable-heading" className="fix-section">
         <h2 id="fix-unfixable-heading">No fix available</h2>
         {data.unfixable.total === 0 ? (
-          <p className="muted">Every finding has a fixed version.</p>
+          <p className="muted">{findings === 0 ? 'Nothing to report.' : 'Every finding has a fixed version.'}</p>
         ) : (
           <p className="fix-unfixable" data-total={data.unfixable.total}>
             {data.unfixable.total} finding{data.unfixable.total === 1 ? '' : 's'} without a published fix (or marked will not fix): <SummaryBadges summary={data.unfixable} />
