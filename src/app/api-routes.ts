@@ -8,6 +8,7 @@ import { repositoryRoutes } from '../accounts/repository-routes.js';
 import { analysisRoutes } from '../analysis/api/analysis-routes.js';
 import { blobStoreSource } from '../analysis/engine/image-inputs.js';
 import { evaluationRoutes } from '../evaluation/evaluation-routes.js';
+import { recommendationRoutes } from '../recommendations/recommendation-routes.js';
 import { settingsRoutes } from '../repositories/settings-routes.js';
 import { webhookRoutes } from '../webhooks/webhook-routes.js';
 import type { AppContext } from './app-context.js';
@@ -52,6 +53,7 @@ export function apiRoutesFor(ctx: AppContext): FastifyPluginAsync[] {
       evaluator: ctx.evaluator,
       schedule: () => ctx.vulndbUpdates.schedule(),
     }),
+    recommendationRoutes({ access: ctx.access, db: ctx.db, sboms: ctx.analysis.sboms, queue: ctx.analysis.queue, evaluator: ctx.evaluator, baseImages: ctx.baseImages }),
     webhookRoutes({
       access: ctx.access,
       store: ctx.webhooks,

@@ -15,6 +15,7 @@ import { SessionStore } from '../access/sessions.js';
 import { AccountsStore } from '../accounts/accounts-store.js';
 import { createAnalysisModule, type AnalysisModule } from '../analysis/engine/analysis-module.js';
 import { ImageEvaluator } from '../evaluation/image-evaluator.js';
+import { BaseImages } from '../recommendations/base-images.js';
 import { ImageEvents } from '../evaluation/image-events.js';
 import { Reevaluation, REEVALUATE_JOB } from '../evaluation/reevaluation.js';
 import { DELIVER_JOB, deliveryHandler } from '../webhooks/webhook-delivery.js';
@@ -63,6 +64,7 @@ export interface AppContext {
   /** The merged vulnerability database and the per-image evaluations against it. */
   readonly vulndb: VulnDb;
   readonly evaluator: ImageEvaluator;
+  readonly baseImages: BaseImages;
   readonly reevaluation: Reevaluation;
   readonly webhooks: WebhookStore;
   readonly webhookDispatcher: WebhookDispatcher;
@@ -199,6 +201,8 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
       if (level === 'advanced' || (level === 'basic' && e.repository !== '')) await evaluator.evaluateRoot(repository, e.rootDigest);
     }
   });
+  const baseImages = new BaseImages({ db: database, sboms: analysis.sboms, reportFor: (repository, sbom, platform) => evaluator.reportFor(repository, sbom, platform), readConfig: (digest) => blobs.read(digest, { maxBytes: 1 << 20 }) });
+  imageEvents.on('analysisDone', (e) => baseImages.indexRoot(e.rootDigest));
   const reevaluation = new Reevaluation({ db: database, queue: analysis.queue, vulndb, sboms: analysis.sboms, settings, evaluator, log: log.child({ component: 'reevaluation' }) });
   const webhooks = new WebhookStore(database);
   const webhookDispatcher = new WebhookDispatcher(webhooks, analysis.queue, log.child({ component: 'webhooks' }), () => analysis.wake());
@@ -234,6 +238,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     analysis,
     vulndb,
     evaluator,
+    baseImages,
     reevaluation,
     webhooks,
     webhookDispatcher,

@@ -229,3 +229,43 @@ export interface TeamGrant {
   readonly repository: string;
   readonly level: PermissionLevel;
 }
+
+/** Findings an action removes (or leaves), by severity and in total. */
+export type FindingCounts = SeveritySummary & { readonly total: number };
+
+/** One package upgrade of `GET …/tags/{tag}/recommendations` (distro packages: the source package). */
+export interface PackageUpgrade {
+  readonly name: string;
+  readonly type: string;
+  readonly purl: string;
+  readonly ecosystem?: string;
+  readonly installed: string;
+  readonly upgradeTo: string;
+  readonly removes: FindingCounts;
+  readonly remaining: FindingCounts;
+  readonly binaries?: readonly string[];
+  readonly advice: string;
+}
+
+/** A newer tag of the detected base image and what switching to it removes. */
+export interface BaseCandidate {
+  readonly repository: string;
+  readonly tag: string;
+  readonly tags: readonly string[];
+  readonly digest: string;
+  readonly pushedAt: string;
+  readonly summary: SeveritySummary;
+  readonly removes: FindingCounts;
+}
+
+/** `GET …/tags/{tag}/recommendations`. */
+export interface Recommendations {
+  readonly image: { readonly digest: string; readonly manifestDigest: string; readonly platform: string };
+  readonly summary: SeveritySummary;
+  readonly packages: readonly PackageUpgrade[];
+  readonly unfixable: FindingCounts;
+  readonly baseImage?: {
+    readonly current: { readonly repository: string; readonly tag?: string; readonly digest: string; readonly via: 'annotation' | 'layers'; readonly layerCount: number };
+    readonly candidates: readonly BaseCandidate[];
+  };
+}

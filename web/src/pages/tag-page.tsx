@@ -1,6 +1,6 @@
 /**
  * One tag: Overview (digest, OS, platform switcher for indexes, size, layers with the Dockerfile step
- * that made each), Vulnerabilities, Packages and History (re-evaluation timeline) tabs. The overview reads the manifest and image config
+ * that made each), Vulnerabilities, Packages, History (re-evaluation timeline) and Fix (advice) tabs. The overview reads the manifest and image config
  * from /v2; the other tabs read /api/v1 for the chosen platform.
  */
 import { useState, type ReactNode } from 'react';
@@ -12,6 +12,7 @@ import { TabLinks } from '../components/tabs.js';
 import { useAsync } from '../components/use-async.js';
 import { useTitle } from '../components/use-title.js';
 import { displayInstruction, layersOf, type LayerRow } from '../lib/layers.js';
+import { FixTab } from './fix-tab.js';
 import { HistoryTab } from './history-tab.js';
 import { NotFoundPage } from './not-found-page.js';
 import { PackagesTab } from './packages-tab.js';
@@ -57,7 +58,7 @@ export function TagPage(): ReactNode {
   const wanted = params.get('platform');
   useTitle(`${repository}:${tag}`);
   const { state, reload } = useAsync((signal) => loadOverview(repository, tag, wanted, signal), [repository, tag, wanted]);
-  if (!['overview', 'vulnerabilities', 'packages', 'history'].includes(tab)) return <NotFoundPage />;
+  if (!['overview', 'vulnerabilities', 'packages', 'history', 'fix'].includes(tab)) return <NotFoundPage />;
 
   const base = `/repositories/${ns}/${name}/tags/${encodeURIComponent(tag)}`;
   const query = wanted ? `?platform=${encodeURIComponent(wanted)}` : '';
@@ -97,6 +98,7 @@ export function TagPage(): ReactNode {
           { to: `${base}/vulnerabilities${query}`, label: 'Vulnerabilities' },
           { to: `${base}/packages${query}`, label: 'Packages' },
           { to: `${base}/history${query}`, label: 'History' },
+          { to: `${base}/fix${query}`, label: 'Fix' },
         ]}
       />
       {tab === 'overview' && state.status === 'loading' && <Loading label="Loading image…" />}
@@ -107,6 +109,7 @@ export function TagPage(): ReactNode {
       {tab === 'vulnerabilities' && state.status !== 'loading' && <VulnerabilitiesTab repository={repository} tag={tag} platform={platform} />}
       {tab === 'packages' && state.status !== 'loading' && <PackagesTab repository={repository} tag={tag} platform={platform} />}
       {tab === 'history' && state.status !== 'loading' && <HistoryTab repository={repository} tag={tag} platform={platform} />}
+      {tab === 'fix' && state.status !== 'loading' && <FixTab repository={repository} tag={tag} platform={platform} />}
     </section>
   );
 }
