@@ -134,9 +134,9 @@ async function openS3Store(storage: Extract<StorageConfig, { driver: 's3' }>): P
   return store;
 }
 
-async function connectPostgres(url: string): Promise<Kysely<Database>> {
+async function connectPostgres(url: string, log: PinoLogger): Promise<Kysely<Database>> {
   try {
-    return await openPostgresDatabase(url);
+    return await openPostgresDatabase(url, { onIdleError: (err) => log.warn({ err: err.message }, 'an idle database connection failed; it will be replaced') });
   } catch (err: unknown) {
     const reason = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
     throw new StartupError([`database: cannot connect to ${redactUrl(url)}: ${reason.replaceAll(url, redactUrl(url))}`]);
@@ -152,7 +152,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   }
   let db = overrides.db;
   if (!db) {
-    db = config.database.driver === 'sqlite' ? await openSqliteDatabase(config.database.path) : await connectPostgres(config.database.url);
+    db = config.database.driver === 'sqlite' ? await openSqliteDatabase(config.database.path) : await connectPostgres(config.database.url, log);
   }
   const database = db;
   const metadata = new KyselyMetadataStore(database);

@@ -105,7 +105,8 @@ describe.skipIf(!enabled)('web UI Fix tab in chromium', () => {
     await page.getByLabel('Username').fill(E2E_ADMIN.username);
     await page.getByLabel('Password').fill(E2E_ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/repositories');
+    // '**/repositories' also matches the sign-in URL (?next=/repositories): wait for the session itself.
+    await page.getByText(`Signed in as ${E2E_ADMIN.username}`).waitFor();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

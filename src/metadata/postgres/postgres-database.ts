@@ -15,6 +15,8 @@ const NUMERIC_OID = 1700;
 export interface PostgresOptions {
   /** Pool size per process (several processes share one server). */
   readonly maxConnections?: number;
+  /** Told when an idle pooled connection fails (server restart, administrator termination). */
+  readonly onIdleError?: (err: Error) => void;
 }
 
 /** Connects to `url` (postgres://…), migrates (serialized across processes by Kysely's lock table) and returns the handle. */
@@ -27,6 +29,9 @@ export async function openPostgresDatabase(url: string, opts: PostgresOptions = 
         oid === INT8_OID || oid === NUMERIC_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // Without a listener, an idle connection dropped by the server would crash the process; the pool
+  // discards that connection and opens a new one on the next query.
+  pool.on('error', (err) => opts.onIdleError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return migratedOrClosed(db);
 }
