@@ -167,6 +167,14 @@ export function accountRoutes(deps: AccountRoutesDeps): FastifyPluginAsync {
       if (!(await accounts.getTeam(request.params.org, request.params.team))) throw new NotFoundError(`team ${request.params.org}/${request.params.team}`);
       return (await accounts.listMembers(request.params.org, request.params.team)).map((name) => ({ name }));
     });
+    // Which repositories a team may read, write or administer: for the organization's members and site admins.
+    app.get<{ Params: Static<typeof TeamParams> }>('/orgs/:org/teams/:team/repositories', { schema: { params: TeamParams } }, async (request) => {
+      const p = await requireUser(access, request);
+      const { org, team } = request.params;
+      if (!(await accounts.getTeam(org, team))) throw new NotFoundError(`team ${org}/${team}`);
+      if (!p.siteAdmin && !(await accounts.teamsOf(p.name)).some((t) => t.org === org)) throw new DeniedError('organization members only');
+      return accounts.teamPermissions(org, team);
+    });
     app.put<{ Params: Static<typeof MemberParams> }>('/orgs/:org/teams/:team/members/:user', { schema: { params: MemberParams } }, async (request, reply) => {
       const p = await requireUser(access, request);
       await requireOrgOwner(p, request.params.org);

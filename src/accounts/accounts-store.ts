@@ -373,6 +373,18 @@ export class AccountsStore {
     );
   }
 
+  /** The repositories team `org/team` has an explicit permission on (served by the subject index). */
+  async teamPermissions(org: string, team: string): Promise<{ repository: string; level: PermissionLevel }[]> {
+    const rows = await this.db
+      .selectFrom('repository_permissions')
+      .select(['repository', 'level'])
+      .where('subject_kind', '=', 'team')
+      .where('subject', '=', `${org}/${team}`)
+      .orderBy('repository')
+      .execute();
+    return rows.flatMap((r) => (isPermissionLevel(r.level) ? [{ repository: r.repository, level: r.level }] : []));
+  }
+
   /** Every explicit grant to `user` or one of `teams` ("org/team"), by repository. */
   async grantsOf(user: string, teams: readonly string[]): Promise<{ repository: string; level: PermissionLevel }[]> {
     let q = this.db.selectFrom('repository_permissions').select(['repository', 'level']).where((eb) => {
