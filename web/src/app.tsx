@@ -7,10 +7,12 @@ import { Link, Navigate, Route, Routes, useLocation, useNavigate } from 'react-r
 import { apiJson, session, setUnauthorizedListener } from './api/client.js';
 import type { UiConfig } from './api/types.js';
 import { NotFoundPage } from './pages/not-found-page.js';
+import { OrganizationPage, OrganizationsPage } from './pages/organizations-page.js';
 import { RepositoriesPage } from './pages/repositories-page.js';
 import { RepositoryPage } from './pages/repository-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { TagPage } from './pages/tag-page.js';
+import { TokensPage } from './pages/tokens-page.js';
 import { VulnerabilityPage } from './pages/vulnerability-page.js';
 import { SessionProvider, useSession } from './session.js';
 
@@ -36,6 +38,7 @@ function Header(): ReactNode {
       </Link>
       <nav aria-label="Main" className="main-nav">
         <Link to="/repositories">Repositories</Link>
+        {user && <Link to="/organizations">Organizations</Link>}
       </nav>
       <div className="session">
         {loaded && user && (
@@ -43,6 +46,7 @@ function Header(): ReactNode {
             <span className="muted">
               Signed in as <strong>{user.username}</strong>
             </span>
+            <Link to="/settings/tokens">Access tokens</Link>
             <button type="button" className="link-button" onClick={() => void signOut()}>
               Sign out
             </button>
@@ -100,6 +104,9 @@ export function App(): ReactNode {
           <Route path="/repositories/:ns/:name/tags/:tag/:tab?" element={<TagPage />} />
           <Route path="/repositories/:ns/:name/:tab" element={<RepositoryPage />} />
           <Route path="/vulnerabilities/:id" element={<VulnerabilityPage />} />
+          <Route path="/settings/tokens" element={<TokensPage />} />
+          <Route path="/organizations" element={<OrganizationsPage />} />
+          <Route path="/organizations/:org/:tab?" element={<OrganizationPage />} />
           <Route path="/sign-in" element={<SignInPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

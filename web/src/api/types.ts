@@ -182,3 +182,52 @@ export interface WebhookDelivery {
   readonly error: string | null;
   readonly createdAt: string;
 }
+
+/* ---- accounts: personal access tokens, organizations, teams, repository permissions ---- */
+
+export type TokenScope = 'read' | 'read-write' | 'admin';
+export type PermissionLevel = 'read' | 'write' | 'admin';
+
+/** `GET /api/v1/user/tokens`; the secret `token` only comes with the creation answer. */
+export interface AccessToken {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: TokenScope;
+  readonly expiresAt: string | null;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly revokedAt: string | null;
+  readonly token?: string;
+}
+
+export interface Team {
+  readonly org: string;
+  readonly name: string;
+  readonly canCreate: boolean;
+}
+
+/** `GET /api/v1/orgs/{org}`. */
+export interface Organization {
+  readonly name: string;
+  readonly teams: readonly Team[];
+}
+
+/** `GET /api/v1/user`. */
+export interface CurrentUser {
+  readonly name: string;
+  readonly siteAdmin: boolean;
+  readonly teams: readonly { readonly org: string; readonly name: string }[];
+}
+
+/** `GET /api/v1/repositories/{ns}/{name}/permissions`; a team subject is "org/team". */
+export interface RepositoryPermission {
+  readonly kind: 'user' | 'team';
+  readonly subject: string;
+  readonly level: PermissionLevel;
+}
+
+/** `GET /api/v1/orgs/{org}/teams/{team}/repositories`. */
+export interface TeamRepositoryPermission {
+  readonly repository: string;
+  readonly level: PermissionLevel;
+}
