@@ -63,7 +63,7 @@ export function OrganizationsPage(): ReactNode {
           <legend>Create an organization</legend>
           <p>
             <label htmlFor={nameId}>Name</label>{' '}
-            <input id={nameId} required maxLength={64} pattern="[a-z0-9]+([._-][a-z0-9]+)*" value={name} onChange={(e) => setName(e.target.value)} placeholder="acme" />
+            <input id={nameId} required maxLength={64} pattern="[a-z0-9]+([._\-][a-z0-9]+)*" value={name} onChange={(e) => setName(e.target.value)} placeholder="acme" />
           </p>
           <p className="muted small">Lower-case letters, digits and . _ - between them. You become its first owner; it is also a namespace for repositories.</p>
         </fieldset>
