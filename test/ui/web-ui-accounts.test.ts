@@ -142,6 +142,10 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
 
     await row.getByRole('button', { name: 'Revoke token ci' }).click();
     await row.getByText('Revoke “ci”?').waitFor();
+    // Keyboard users land in the confirmation, on Cancel; Shift+Tab reaches the revoke button.
+    expect(await page.evaluate<string | null | undefined>('document.activeElement?.textContent')).toBe('Cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate<string | null | undefined>('document.activeElement?.textContent')).toBe('Yes, revoke');
     await expectAccessible(page, 'token-revoke-confirm');
     await row.getByRole('button', { name: 'Yes, revoke' }).click();
     await page.getByText('No tokens').waitFor();

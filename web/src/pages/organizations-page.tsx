@@ -189,7 +189,7 @@ function TeamCard({ org, team, members, isOwner, onChanged }: { org: string; tea
             <button type="button" className="danger" onClick={() => void act(() => apiJson(apiPath('orgs', org, 'teams', team.name), { method: 'DELETE' }))}>
               Yes, delete
             </button>{' '}
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button type="button" autoFocus onClick={() => setConfirming(false)}>
               Cancel
             </button>
           </p>

@@ -50,13 +50,14 @@ function TokenRow({ token, onRevoke }: { token: AccessToken; onRevoke: (t: Acces
       <td>{token.expiresAt === null ? 'never' : `${formatDate(token.expiresAt)}${expired ? ' (expired)' : ''}`}</td>
       <td data-testid="last-used">{token.lastUsedAt === null ? 'never' : formatDate(token.lastUsedAt)}</td>
       <td>
+        {/* The confirmation takes the focus (on Cancel, the harmless choice) so keyboard users land in it. */}
         {confirming ? (
           <span className="confirm">
             Revoke “{token.name}”?{' '}
             <button type="button" className="danger" onClick={() => void onRevoke(token)}>
               Yes, revoke
             </button>{' '}
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button type="button" autoFocus onClick={() => setConfirming(false)}>
               Cancel
             </button>
           </span>
