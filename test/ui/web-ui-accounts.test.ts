@@ -175,6 +175,11 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     await page.getByLabel(`Add member to ${TEAM}`).press('Enter');
     await page.getByRole('list', { name: `Members of ${TEAM}` }).getByText(DEV.name).waitFor();
     expect(await api(`/orgs/${ORG}/teams/${TEAM}/members`)).toEqual([{ name: DEV.name }]);
+    // Someone who does not exist: the API's 404 is shown in the team, and nothing changes.
+    await page.getByLabel(`Add member to ${TEAM}`).fill('ghost');
+    await page.getByLabel(`Add member to ${TEAM}`).press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+    expect(await api(`/orgs/${ORG}/teams/${TEAM}/members`)).toEqual([{ name: DEV.name }]);
     await expectAccessible(page, 'organization-teams');
     await phoneShot(page, 'organization-teams-phone');
 
@@ -187,6 +192,9 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     await page.goto('/organizations');
     await page.getByRole('link', { name: ORG }).waitFor();
     await expectAccessible(page, 'organizations');
+    await page.goto('/organizations/no-such-org/members');
+    await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+    await expectAccessible(page, 'organization-not-found');
   });
 
   it('gives the team write on a repository in the Permissions tab, which lets its member push', async () => {
@@ -231,6 +239,7 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     const userRole = page.getByRole('combobox', { name: `Role of user ${DEV.name}` });
     await userRole.waitFor();
     await userRole.selectOption('admin');
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await expect
       .poll(async () => (await api<{ kind: string; level: string }[]>(`/repositories/${REPO}/permissions`)).find((p) => p.kind === 'user')?.level)
       .toBe('admin');

@@ -56,10 +56,13 @@ function Visibility({ repository, info, onChanged }: { repository: string; info:
 
 function PermissionRow({ repository, perm, onChanged }: { repository: string; perm: RepositoryPermission; onChanged: () => void }): ReactNode {
   const [failure, setFailure] = useState<unknown>(undefined);
+  const [saved, setSaved] = useState(false);
   const act = async (fn: () => Promise<unknown>): Promise<void> => {
     setFailure(undefined);
+    setSaved(false);
     try {
       await fn();
+      setSaved(true);
       onChanged();
     } catch (error) {
       setFailure(error);
@@ -81,7 +84,11 @@ function PermissionRow({ repository, perm, onChanged }: { repository: string; pe
               {l}
             </option>
           ))}
-        </select>
+        </select>{' '}
+        {/* A role changes as soon as it is picked; the status line tells screen-reader users it was saved. */}
+        <span role="status" className="muted small">
+          {saved ? 'Saved.' : ''}
+        </span>
         {failure !== undefined && <ErrorState error={failure} />}
       </td>
       <td>
