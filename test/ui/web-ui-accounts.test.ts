@@ -153,6 +153,16 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     expect(after.filter((t) => t.revokedAt === null)).toEqual([]);
     expect((await fetch(`${reg.url}/v2/`, { headers: { authorization: auth } })).status).toBe(401);
     expect((await fetch(`${reg.url}/auth/token?service=crowsnest&scope=repository:${REPO}:pull`, { headers: { authorization: auth } })).status).toBe(401);
+
+    // An optional expiry: the date picked is the last day the token works (until its end, UTC).
+    const day = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Name').fill('week');
+    await page.getByLabel('Expires (optional)').fill(day);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByTestId('new-token').waitFor();
+    const week = (await api<Token[]>('/user/tokens')).find((t) => t.name === 'week' && t.revokedAt === null);
+    expect(week).toMatchObject({ scope: 'read', expiresAt: `${day}T23:59:59.000Z` });
+    await page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'week', exact: true }) }).getByRole('cell').nth(2).filter({ hasNotText: 'never' }).waitFor();
   });
 
   it('creates an organization and a team and adds a member', async () => {
