@@ -72,7 +72,7 @@ function PermissionRow({ repository, perm, onChanged }: { repository: string; pe
   return (
     <tr>
       <th scope="row">{perm.subject}</th>
-      <td>{perm.kind}</td>
+      <td className="col-optional">{perm.kind}</td>
       <td>
         <select
           aria-label={`Role of ${label}`}
@@ -181,7 +181,10 @@ function PermissionList({ repository }: { repository: string }): ReactNode {
             <thead>
               <tr>
                 <th scope="col">Who</th>
-                <th scope="col">Kind</th>
+                {/* Hidden on phones: a team is recognisable by its "org/" prefix. */}
+                <th scope="col" className="col-optional">
+                  Kind
+                </th>
                 <th scope="col">Role</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
