@@ -121,6 +121,34 @@ describe('accounts API', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/orgs/acme/teams/nobody/repositories', headers: { authorization: olivia } })).statusCode).toBe(404);
   });
 
+  it('lists the repositories a team has permissions on, to organization members only', async () => {
+    await t.ctx.accounts.createUser('olivia', 'olivia-password');
+    await t.ctx.accounts.createUser('tom', 'tom-password-1');
+    await t.ctx.accounts.createUser('eve', 'eve-password-1');
+    const olivia = basic('olivia', 'olivia-password');
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: { authorization: olivia }, payload: { name: 'acme' } })).statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/orgs/acme/teams', headers: { authorization: olivia }, payload: { name: 'devs' } })).statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'PUT', url: '/api/v1/orgs/acme/teams/devs/members/tom', headers: { authorization: olivia } })).statusCode).toBe(204);
+    await t.ctx.accounts.setPermission('acme/web', 'team', 'acme/devs', 'write');
+    await t.ctx.accounts.setPermission('acme/api', 'team', 'acme/devs', 'admin');
+    await t.ctx.accounts.setPermission('acme/api', 'team', 'acme/owners', 'read');
+    const url = '/api/v1/orgs/acme/teams/devs/repositories';
+    const expected = [
+      { repository: 'acme/api', level: 'admin' },
+      { repository: 'acme/web', level: 'write' },
+    ];
+    for (const who of [olivia, basic('tom', 'tom-password-1'), TEST_ADMIN_AUTH]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { authorization: who } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual(expected);
+    }
+    expect((await t.app.inject({ method: 'GET', url, headers: { authorization: basic('eve', 'eve-password-1') } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/orgs/acme/teams/nope/repositories', headers: { authorization: olivia } })).statusCode).toBe(404);
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    expect(doc.paths['/orgs/{org}/teams/{team}/repositories']).toBeDefined();
+  });
+
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(res.statusCode).toBe(200);

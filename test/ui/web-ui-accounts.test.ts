@@ -1,18 +1,18 @@
 /**
- * Accounts in the web UI against a real `crowsnest serve`, checked against the API and the registry:
- * a personal access token created in the UI signs in to /v2/ (and shows its last use) until it is
- * revoked; an organization and a team created in the UI, a second user added to it, the team given
- * write on a repository in its Permissions tab — after which that user may push — and the visibility
- * switched; the second user sees the organization and the permissions read-only. axe-core on every page.
+ * The account pages of the web UI in a real browser (Debian chromium via playwright-core) against a real
+ * `crowsnest serve`: personal access tokens that really sign in and stop working once revoked,
+ * organizations and teams, and repository permissions that really let a team member push. Every step is
+ * checked against the API, axe-core runs on every page, screenshots go to a temp folder printed at the start.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
-import { buildImage, buildLayer } from '../helpers/image-builder.js';
-import { adminFetch, canStartRegistry, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
+import { canRunE2E, run } from '../helpers/e2e.js';
+import { buildImage, writeOciLayout } from '../helpers/oci-image.js';
+import { adminFetch, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
 import { hasTools } from '../helpers/tools.js';
 
 function uiBuilt(): boolean {
@@ -22,144 +22,287 @@ function uiBuilt(): boolean {
   return false;
 }
 
-const enabled = canStartRegistry('crowsnest') && hasTools('chromium') && uiBuilt();
-const BOB = { username: 'bob', password: 'bob-password-1' };
-const REPO = 'acme/app';
-const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+const enabled = hasTools('chromium') && canRunE2E('skopeo') && uiBuilt();
+const REPO = 'shop/app';
+const ORG = 'acme';
+const TEAM = 'devs';
+const DEV = { name: 'dev', password: 'dev-password-1' };
+const basic = (user: string, secret: string): string => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+const json = { 'content-type': 'application/json' };
 
-describe.skipIf(!enabled)('accounts in the web UI', () => {
+describe.skipIf(!enabled)('web UI account pages in chromium', () => {
   let reg: RegistryProcess;
-  let browser: Browser;
+  let work: string;
   let shots: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
   const pageErrors: string[] = [];
 
-  async function signedInPage(who: { username: string; password: string }): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    await page.goto('/sign-in?next=/repositories');
-    await page.getByLabel('Username').fill(who.username);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText(`Signed in as ${who.username}`).waitFor();
-    await page.waitForURL((url) => url.pathname === '/repositories');
-    return page;
+  async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await adminFetch(`${reg.url}/api/v1${path}`, init);
+    expect(res.status, `${path}: ${res.status}`).toBeLessThan(300);
+    return (await res.json()) as T;
   }
 
-  async function expectAccessible(page: Page, name: string): Promise<void> {
-    const violations = await seriousA11yViolations(page);
+  async function expectAccessible(p: Page, name: string): Promise<void> {
+    const violations = await seriousA11yViolations(p);
     expect(violations, `${name}: ${JSON.stringify(violations, null, 2)}`).toEqual([]);
-    await screenshot(page, shots, name);
+    await screenshot(p, shots, name);
+  }
+
+  async function phoneShot(p: Page, name: string): Promise<void> {
+    await p.setViewportSize({ width: 390, height: 844 });
+    await screenshot(p, shots, name);
+    // Nothing may stick out sideways at phone width (tables and the tab row scroll inside their own box).
+    const wide = await p.evaluate<string[]>(
+      `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap, .tabs')).map((e) => e.tagName + '.' + e.className).slice(0, 5)`,
+    );
+    expect(wide, `${name} overflows at 390px`).toEqual([]);
+    expect(await p.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), `${name} scrolls sideways at 390px`).toBe(true);
+    await p.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  async function signIn(p: Page, username: string, password: string): Promise<void> {
+    await p.goto('/sign-in?next=/repositories');
+    await p.getByLabel('Username').fill(username);
+    await p.getByLabel('Password').fill(password);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.waitForURL('**/repositories');
+    await p.getByText(`Signed in as ${username}`).waitFor();
+  }
+
+  function watchErrors(p: Page): void {
+    // Failed requests are expected (403 notices, 401 after revocation); anything else is not.
+    p.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
+    });
+    p.on('pageerror', (err) => pageErrors.push(String(err)));
   }
 
   beforeAll(async () => {
-    reg = await startRegistry({ env: { CROWSNEST_LOG_LEVEL: 'warn' } });
+    reg = await startRegistry();
+    work = mkdtempSync(join(tmpdir(), 'ui-accounts-e2e-'));
     shots = mkdtempSync(join(tmpdir(), 'crowsnest-ui-accounts-screenshots-'));
     console.log(`UI screenshots: ${shots}`);
-    const user = await adminFetch(`${reg.url}/api/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: BOB.username, password: BOB.password }) });
-    expect(user.status).toBe(201);
+    const image = await buildImage({ layerCount: 1, layerSize: 2048 });
+    writeOciLayout(join(work, 'v1'), image, 'v1');
+    await run('skopeo', ['copy', '--dest-tls-verify=false', '--preserve-digests', `oci:${join(work, 'v1')}:v1`, `docker://${reg.host}/${REPO}:v1`]);
+    const created = await adminFetch(`${reg.url}/api/v1/users`, { method: 'POST', headers: json, body: JSON.stringify(DEV) });
+    expect(created.status).toBe(201);
     browser = await launchChromium();
-  }, 60_000);
-
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    watchErrors(page);
+    await signIn(page, E2E_ADMIN.username, E2E_ADMIN.password);
+  });
   afterAll(async () => {
     await browser?.close();
     await reg?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('creates a token shown once that signs in to the registry, shows its last use, and revokes it', async () => {
-    const page = await signedInPage(E2E_ADMIN);
+  it('creates a token shown once that signs in to the registry, records its use, and stops working when revoked', async () => {
     await page.getByRole('link', { name: 'Access tokens' }).click();
     await page.waitForURL('**/settings/tokens');
-    await page.getByText('No tokens yet').waitFor();
+    await page.getByText('No tokens').waitFor();
     await expectAccessible(page, 'tokens-empty');
+
     await page.getByLabel('Name').fill('ci');
     await page.getByLabel('Scope').selectOption('read-write');
     await page.getByRole('button', { name: 'Create token' }).click();
     const secret = (await page.getByTestId('new-token').textContent()) ?? '';
-    expect(secret.length).toBeGreaterThanOrEqual(20);
-    const listed = (await (await adminFetch(`${reg.url}/api/v1/user/tokens`)).json()) as { name: string; scope: string; lastUsedAt: string | null }[];
-    expect(listed).toMatchObject([{ name: 'ci', scope: 'read-write', lastUsedAt: null }]);
+    expect(secret.length).toBeGreaterThan(20);
+    await page.getByText(`docker login ${reg.host} -u ${E2E_ADMIN.username}`).waitFor();
+    await expectAccessible(page, 'token-created');
+
+    type Token = { id: string; name: string; scope: string; lastUsedAt: string | null; revokedAt: string | null };
+    const listed = await api<Token[]>('/user/tokens');
+    expect(listed.map((t) => [t.name, t.scope, t.lastUsedAt])).toEqual([['ci', 'read-write', null]]);
     expect(JSON.stringify(listed)).not.toContain(secret);
     const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'ci', exact: true }) });
-    expect(await row.textContent()).toContain('never');
+    expect(await row.getByTestId('last-used').textContent()).toBe('never');
 
-    expect((await fetch(`${reg.url}/v2/`, { headers: { authorization: basic(E2E_ADMIN.username, secret) } })).status).toBe(200);
+    // The token is a password for the registry: the token endpoint docker login uses, then /v2/.
+    const auth = basic(E2E_ADMIN.username, secret);
+    const tokenRes = await fetch(`${reg.url}/auth/token?service=crowsnest&scope=repository:${REPO}:pull`, { headers: { authorization: auth } });
+    expect(tokenRes.status).toBe(200);
+    expect((await fetch(`${reg.url}/v2/`, { headers: { authorization: auth } })).status).toBe(200);
+    const used = (await api<Token[]>('/user/tokens'))[0];
+    expect(used?.lastUsedAt).not.toBeNull();
+
+    // The secret is shown once: after a reload only the list remains, now with the last use.
     await page.reload();
-    await expect.poll(async () => (await row.locator('td').nth(3).textContent()) ?? '').not.toBe('never');
+    await row.waitFor();
+    expect(await page.getByTestId('new-token').count()).toBe(0);
+    await expect.poll(() => row.getByTestId('last-used').textContent()).not.toBe('never');
     await expectAccessible(page, 'tokens');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, shots, 'tokens-phone');
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await phoneShot(page, 'tokens-phone');
 
-    await page.getByRole('button', { name: 'Revoke ci' }).click();
-    await page.getByRole('button', { name: 'Confirm revoke ci' }).click();
-    await expect.poll(async () => (await row.textContent()) ?? '').toContain('revoked');
-    expect((await fetch(`${reg.url}/v2/`, { headers: { authorization: basic(E2E_ADMIN.username, secret) } })).status).toBe(401);
-    await page.context().close();
+    await row.getByRole('button', { name: 'Revoke token ci' }).click();
+    await row.getByText('Revoke “ci”?').waitFor();
+    // Keyboard users land in the confirmation, on Cancel; Shift+Tab reaches the revoke button.
+    expect(await page.evaluate<string | null | undefined>('document.activeElement?.textContent')).toBe('Cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate<string | null | undefined>('document.activeElement?.textContent')).toBe('Yes, revoke');
+    await expectAccessible(page, 'token-revoke-confirm');
+    await row.getByRole('button', { name: 'Yes, revoke' }).click();
+    await page.getByText('No tokens').waitFor();
+    const after = await api<Token[]>('/user/tokens');
+    expect(after.filter((t) => t.revokedAt === null)).toEqual([]);
+    expect((await fetch(`${reg.url}/v2/`, { headers: { authorization: auth } })).status).toBe(401);
+    expect((await fetch(`${reg.url}/auth/token?service=crowsnest&scope=repository:${REPO}:pull`, { headers: { authorization: auth } })).status).toBe(401);
+
+    // An optional expiry: the date picked is the last day the token works (until its end, UTC).
+    const day = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel('Name').fill('week');
+    await page.getByLabel('Expires (optional)').fill(day);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByTestId('new-token').waitFor();
+    const week = (await api<Token[]>('/user/tokens')).find((t) => t.name === 'week' && t.revokedAt === null);
+    expect(week).toMatchObject({ scope: 'read', expiresAt: `${day}T23:59:59.000Z` });
+    await page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'week', exact: true }) }).getByRole('cell').nth(2).filter({ hasNotText: 'never' }).waitFor();
   });
 
-  it('creates an organization and a team, adds a member, grants the team write on a repository and makes it public', async () => {
-    const page = await signedInPage(E2E_ADMIN);
+  it('creates an organization and a team and adds a member', async () => {
     await page.getByRole('link', { name: 'Organizations' }).click();
     await page.waitForURL('**/organizations');
-    await page.getByLabel('Name').fill('acme');
+    await page.getByText('No organizations').waitFor();
+    await expectAccessible(page, 'organizations-empty');
+    await page.getByLabel('Name').fill(ORG);
     await page.getByRole('button', { name: 'Create organization' }).click();
-    await page.waitForURL('**/organizations/acme/teams');
-    await page.getByRole('list', { name: 'Teams' }).getByRole('heading', { name: /^owners/ }).waitFor();
-    await page.getByLabel('Team name').fill('devs');
-    await page.getByRole('button', { name: 'Create team' }).click();
-    await page.getByLabel('Add a member to devs').fill(BOB.username);
-    await page.getByRole('button', { name: 'Add member to devs' }).click();
-    await page.getByRole('list', { name: 'Members of devs' }).getByText(BOB.username).waitFor();
-    expect(await (await adminFetch(`${reg.url}/api/v1/orgs/acme/teams/devs/members`)).json()).toEqual([{ name: BOB.username }]);
-    await expectAccessible(page, 'organization-teams');
+    await page.waitForURL(`**/organizations/${ORG}/teams`);
+    await page.getByRole('heading', { name: /^owners/ }).waitFor();
+    expect(await api<{ name: string }[]>('/orgs')).toEqual([{ name: ORG }]);
 
-    // Bob may not push to acme/app yet.
-    const image = buildImage({ layers: [await buildLayer({ 'hello.txt': 'hi' })] });
-    expect((await fetch(`${reg.url}/v2/${REPO}/blobs/uploads/`, { method: 'POST', headers: { authorization: basic(BOB.username, BOB.password) } })).status).toBe(403);
-    for (const b of [image.config, ...image.layers]) {
-      expect((await adminFetch(`${reg.url}/v2/${REPO}/blobs/uploads/?digest=${b.digest}`, { method: 'POST', body: b.bytes, headers: { 'content-type': 'application/octet-stream' } })).status).toBe(201);
-    }
-    expect((await adminFetch(`${reg.url}/v2/${REPO}/manifests/v1`, { method: 'PUT', body: image.manifest.bytes, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(201);
+    await page.getByLabel('Team name').fill(TEAM);
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByRole('heading', { name: TEAM }).waitFor();
+    expect((await api<{ name: string }[]>(`/orgs/${ORG}/teams`)).map((t) => t.name).sort()).toEqual([TEAM, 'owners']);
+
+    await page.getByLabel(`Add member to ${TEAM}`).fill(DEV.name);
+    await page.getByLabel(`Add member to ${TEAM}`).press('Enter');
+    await page.getByRole('list', { name: `Members of ${TEAM}` }).getByText(DEV.name).waitFor();
+    expect(await api(`/orgs/${ORG}/teams/${TEAM}/members`)).toEqual([{ name: DEV.name }]);
+    // Someone who does not exist: the API's 404 is shown in the team, and nothing changes.
+    await page.getByLabel(`Add member to ${TEAM}`).fill('ghost');
+    await page.getByLabel(`Add member to ${TEAM}`).press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+    expect(await api(`/orgs/${ORG}/teams/${TEAM}/members`)).toEqual([{ name: DEV.name }]);
+    await expectAccessible(page, 'organization-teams');
+    await phoneShot(page, 'organization-teams-phone');
+
+    await page.getByRole('link', { name: 'Members' }).click();
+    const members = page.getByRole('table', { name: 'Members and their teams' });
+    await members.waitFor();
+    expect(await members.getByRole('row').filter({ has: page.getByRole('rowheader', { name: DEV.name }) }).getByRole('cell').textContent()).toBe(TEAM);
+    expect(await members.getByRole('row').filter({ has: page.getByRole('rowheader', { name: E2E_ADMIN.username }) }).getByRole('cell').textContent()).toBe('owners');
+    await expectAccessible(page, 'organization-members');
+    await page.goto('/organizations');
+    await page.getByRole('link', { name: ORG }).waitFor();
+    await expectAccessible(page, 'organizations');
+    await page.goto('/organizations/no-such-org/members');
+    await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
+    await expectAccessible(page, 'organization-not-found');
+  });
+
+  it('gives the team write on a repository in the Permissions tab, which lets its member push', async () => {
+    const devAuth = basic(DEV.name, DEV.password);
+    const uploadAsDev = (): Promise<Response> => fetch(`${reg.url}/v2/${REPO}/blobs/uploads/`, { method: 'POST', headers: { authorization: devAuth } });
+    expect((await uploadAsDev()).status).toBe(403);
 
     await page.goto(`/repositories/${REPO}/tags`);
     await page.getByRole('link', { name: 'Permissions' }).click();
     await page.waitForURL(`**/repositories/${REPO}/permissions`);
-    await page.getByText('No grants').waitFor();
-    await page.getByLabel('To a').selectOption('team');
-    await page.getByLabel('Team (organization/team)').fill('acme/devs');
-    await page.getByLabel('Level', { exact: true }).selectOption('write');
-    await page.getByRole('button', { name: 'Grant' }).click();
-    await page.getByRole('rowheader', { name: 'acme/devs' }).waitFor();
-    expect(await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}/permissions`)).json()).toEqual([{ kind: 'team', subject: 'acme/devs', level: 'write' }]);
-    expect((await fetch(`${reg.url}/v2/${REPO}/blobs/uploads/`, { method: 'POST', headers: { authorization: basic(BOB.username, BOB.password) } })).status).toBe(202);
-    await expectAccessible(page, 'repository-permissions');
+    await page.getByText('No one has been given access').waitFor();
+    expect(await page.getByTestId('my-access').textContent()).toBe('pull, push, delete, admin');
+    await expectAccessible(page, 'permissions-empty');
 
+    await page.getByLabel('To a').selectOption('team');
+    await page.getByLabel('Team (organization/team)').fill(`${ORG}/${TEAM}`);
+    await page.getByLabel('Role', { exact: true }).selectOption('write');
+    await page.getByRole('button', { name: 'Give access' }).click();
+    const roleSelect = page.getByRole('combobox', { name: `Role of team ${ORG}/${TEAM}` });
+    await roleSelect.waitFor();
+    expect(await api(`/repositories/${REPO}/permissions`)).toEqual([{ kind: 'team', subject: `${ORG}/${TEAM}`, level: 'write' }]);
+
+    // The grant is real: the team member gets push in a registry token and may start an upload.
+    const tokenRes = await fetch(`${reg.url}/auth/token?service=crowsnest&scope=repository:${REPO}:pull,push`, { headers: { authorization: devAuth } });
+    const registryToken = ((await tokenRes.json()) as { token: string }).token;
+    const claims = JSON.parse(Buffer.from(registryToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { access: { name: string; actions: string[] }[] };
+    expect(claims.access).toEqual([{ type: 'repository', name: REPO, actions: ['pull', 'push'] }]);
+    expect((await uploadAsDev()).status).toBe(202);
+
+    // The organization's Repositories tab shows the same grant.
+    await page.goto(`/organizations/${ORG}/repositories`);
+    const teamRepos = page.getByRole('table', { name: `Repository permissions of the teams of ${ORG}` });
+    await teamRepos.getByRole('link', { name: REPO }).waitFor();
+    expect(await api(`/orgs/${ORG}/teams/${TEAM}/repositories`)).toEqual([{ repository: REPO, level: 'write' }]);
+    await expectAccessible(page, 'organization-repositories');
+
+    // Add a user, change a role, remove it again, switch visibility: each lands in the API.
+    await page.goto(`/repositories/${REPO}/permissions`);
+    await page.getByLabel('Username').fill(DEV.name);
+    await page.getByLabel('Role', { exact: true }).selectOption('read');
+    await page.getByRole('button', { name: 'Give access' }).click();
+    const userRole = page.getByRole('combobox', { name: `Role of user ${DEV.name}` });
+    await userRole.waitFor();
+    await userRole.selectOption('admin');
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await expect
+      .poll(async () => (await api<{ kind: string; level: string }[]>(`/repositories/${REPO}/permissions`)).find((p) => p.kind === 'user')?.level)
+      .toBe('admin');
+    await page.getByRole('button', { name: `Remove user ${DEV.name}` }).click();
+    await userRole.waitFor({ state: 'detached' });
+    expect(await api(`/repositories/${REPO}/permissions`)).toEqual([{ kind: 'team', subject: `${ORG}/${TEAM}`, level: 'write' }]);
+
+    expect(await page.getByTestId('visibility').textContent()).toBe('private');
     await page.getByRole('button', { name: 'Make public' }).click();
     await page.getByRole('button', { name: 'Make private' }).waitFor();
-    expect(((await (await adminFetch(`${reg.url}/api/v1/repositories/${REPO}`)).json()) as { visibility: string }).visibility).toBe('public');
-    // Public: readable without signing in.
+    expect(await api<{ visibility: string }>(`/repositories/${REPO}`)).toMatchObject({ visibility: 'public' });
     expect((await fetch(`${reg.url}/api/v1/repositories/${REPO}`)).status).toBe(200);
-
-    await page.goto('/organizations/acme/teams');
-    await page.getByRole('list', { name: 'Repositories of devs' }).getByRole('link', { name: REPO }).waitFor();
-    await page.getByRole('link', { name: 'Members' }).click();
-    await page.getByRole('rowheader', { name: BOB.username }).waitFor();
-    await expectAccessible(page, 'organization-members');
-    await page.context().close();
+    await page.getByRole('button', { name: 'Make private' }).click();
+    await page.getByRole('button', { name: 'Make public' }).waitFor();
+    expect(await api<{ visibility: string }>(`/repositories/${REPO}`)).toMatchObject({ visibility: 'private' });
+    await expectAccessible(page, 'permissions');
+    await phoneShot(page, 'permissions-phone');
   });
 
-  it('shows a team member the organization and the repository permissions read-only', async () => {
-    const page = await signedInPage(BOB);
-    await page.goto('/organizations/acme/teams');
-    await page.getByText('Only owners of acme change its teams and members.').waitFor();
-    expect(await page.getByRole('button', { name: 'Create team' }).count()).toBe(0);
-    expect(await page.getByRole('list', { name: 'Repositories of devs' }).getByRole('link', { name: REPO }).count()).toBe(1);
-    await expectAccessible(page, 'organization-reader');
-    await page.goto(`/repositories/${REPO}/permissions`);
-    await page.getByRole('note').filter({ hasText: 'Only the namespace owner' }).waitFor();
-    await expectAccessible(page, 'repository-permissions-reader');
-    await page.context().close();
+  it('shows a non-admin the Permissions tab and the organization read-only', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
+    ctx.setDefaultTimeout(10_000);
+    const p = await ctx.newPage();
+    watchErrors(p);
+    try {
+      await signIn(p, DEV.name, DEV.password);
+      await p.goto(`/repositories/${REPO}/permissions`);
+      await p.getByRole('note').filter({ hasText: 'Only the namespace owner' }).waitFor();
+      expect(await p.getByTestId('my-access').textContent()).toBe('pull, push');
+      expect(await p.getByTestId('visibility').textContent()).toBe('private');
+      expect(await p.getByRole('button', { name: /^Make / }).count()).toBe(0);
+      expect(await p.getByRole('button', { name: 'Give access' }).count()).toBe(0);
+      expect(await p.getByRole('combobox').count()).toBe(0);
+      // The API agrees: dev may not read or change the permissions.
+      expect((await fetch(`${reg.url}/api/v1/repositories/${REPO}/permissions`, { headers: { authorization: basic(DEV.name, DEV.password) } })).status).toBe(403);
+      await expectAccessible(p, 'permissions-non-admin');
+
+      await p.goto(`/organizations/${ORG}/teams`);
+      await p.getByRole('note').filter({ hasText: 'Only the organization’s owners' }).waitFor();
+      await p.getByRole('list', { name: `Members of ${TEAM}` }).getByText(DEV.name).waitFor();
+      expect(await p.getByRole('button', { name: 'Create team' }).count()).toBe(0);
+      expect(await p.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+      expect(await p.getByRole('button', { name: /^Delete team/ }).count()).toBe(0);
+      await expectAccessible(p, 'organization-teams-non-owner');
+      await p.goto(`/organizations/${ORG}/repositories`);
+      await p.getByRole('link', { name: REPO }).waitFor();
+      await phoneShot(p, 'organization-repositories-phone');
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('ran without script errors or content-security-policy refusals', () => {
     expect(pageErrors).toEqual([]);
   });
 });

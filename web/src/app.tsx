@@ -104,10 +104,9 @@ export function App(): ReactNode {
           <Route path="/repositories/:ns/:name/tags/:tag/:tab?" element={<TagPage />} />
           <Route path="/repositories/:ns/:name/:tab" element={<RepositoryPage />} />
           <Route path="/vulnerabilities/:id" element={<VulnerabilityPage />} />
-          <Route path="/organizations" element={<OrganizationsPage />} />
-          <Route path="/organizations/:org" element={<Navigate to="teams" replace />} />
-          <Route path="/organizations/:org/:tab" element={<OrganizationPage />} />
           <Route path="/settings/tokens" element={<TokensPage />} />
+          <Route path="/organizations" element={<OrganizationsPage />} />
+          <Route path="/organizations/:org/:tab?" element={<OrganizationPage />} />
           <Route path="/sign-in" element={<SignInPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>

@@ -183,28 +183,33 @@ export interface WebhookDelivery {
   readonly createdAt: string;
 }
 
-export type TokenScope = 'read' | 'read-write' | 'admin';
+/* ---- accounts: personal access tokens, organizations, teams, repository permissions ---- */
 
-/** One of `GET /api/v1/user/tokens` (the secret is never listed). */
+export type TokenScope = 'read' | 'read-write' | 'admin';
+export type PermissionLevel = 'read' | 'write' | 'admin';
+
+/** `GET /api/v1/user/tokens`; the secret `token` only comes with the creation answer. */
 export interface AccessToken {
   readonly id: string;
   readonly name: string;
   readonly scope: TokenScope;
-  readonly createdAt: string;
   readonly expiresAt: string | null;
+  readonly createdAt: string;
   readonly lastUsedAt: string | null;
   readonly revokedAt: string | null;
-}
-
-/** `POST /api/v1/user/tokens`: the token with its secret, shown once. */
-export interface CreatedToken extends AccessToken {
-  readonly token: string;
+  readonly token?: string;
 }
 
 export interface Team {
   readonly org: string;
   readonly name: string;
   readonly canCreate: boolean;
+}
+
+/** `GET /api/v1/orgs/{org}`. */
+export interface Organization {
+  readonly name: string;
+  readonly teams: readonly Team[];
 }
 
 /** `GET /api/v1/user`. */
@@ -214,18 +219,15 @@ export interface CurrentUser {
   readonly teams: readonly { readonly org: string; readonly name: string }[];
 }
 
-export type PermissionLevel = 'read' | 'write' | 'admin';
-
-/** One of `GET /api/v1/repositories/{ns}/{name}/permissions`. */
+/** `GET /api/v1/repositories/{ns}/{name}/permissions`; a team subject is "org/team". */
 export interface RepositoryPermission {
   readonly kind: 'user' | 'team';
-  /** A user name, or "org/team". */
   readonly subject: string;
   readonly level: PermissionLevel;
 }
 
-/** One of `GET /api/v1/orgs/{org}/teams/{team}/repositories`. */
-export interface TeamGrant {
+/** `GET /api/v1/orgs/{org}/teams/{team}/repositories`. */
+export interface TeamRepositoryPermission {
   readonly repository: string;
   readonly level: PermissionLevel;
 }

@@ -1,4 +1,4 @@
-/** A repository: header with its name and the Tags, Settings, Permissions and Webhooks tabs (each its own URL). */
+/** A repository: header with its name and the Tags, Settings, Webhooks and Permissions tabs (each its own URL). */
 import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { TabLinks } from '../components/tabs.js';
@@ -13,7 +13,7 @@ export function RepositoryPage(): ReactNode {
   const { ns = '', name = '', tab = 'tags' } = useParams();
   const repository = `${ns}/${name}`;
   useTitle(repository);
-  if (!['tags', 'settings', 'permissions', 'webhooks'].includes(tab)) return <NotFoundPage />;
+  if (tab !== 'tags' && tab !== 'settings' && tab !== 'webhooks' && tab !== 'permissions') return <NotFoundPage />;
   const base = `/repositories/${ns}/${name}`;
   return (
     <section className="page">
@@ -26,14 +26,14 @@ export function RepositoryPage(): ReactNode {
         tabs={[
           { to: `${base}/tags`, label: 'Tags' },
           { to: `${base}/settings`, label: 'Settings' },
-          { to: `${base}/permissions`, label: 'Permissions' },
           { to: `${base}/webhooks`, label: 'Webhooks' },
+          { to: `${base}/permissions`, label: 'Permissions' },
         ]}
       />
       {tab === 'tags' && <TagsTab repository={repository} />}
       {tab === 'settings' && <SettingsTab repository={repository} />}
-      {tab === 'permissions' && <PermissionsTab repository={repository} />}
       {tab === 'webhooks' && <WebhooksTab repository={repository} />}
+      {tab === 'permissions' && <PermissionsTab repository={repository} />}
     </section>
   );
 }

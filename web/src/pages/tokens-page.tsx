@@ -1,11 +1,11 @@
 /**
- * Personal access tokens (/settings/tokens): the signed-in user's tokens with scope, expiry and last
- * use; a form to create one (its secret is shown once, with a `docker login` line), and revoke with a
- * confirmation step.
+ * Personal access tokens of the signed-in user (/settings/tokens): the list with scope, dates and last
+ * use; a form to create one, whose secret is shown only once with a copy button and a `docker login`
+ * hint; and revocation after a confirmation.
  */
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { apiJson, apiPath } from '../api/client.js';
-import type { AccessToken, CreatedToken, TokenScope } from '../api/types.js';
+import type { AccessToken, TokenScope } from '../api/types.js';
 import { formatDate } from '../components/format.js';
 import { Empty, ErrorState, Loading } from '../components/states.js';
 import { useAsync } from '../components/use-async.js';
@@ -13,40 +13,61 @@ import { useTitle } from '../components/use-title.js';
 import { useSession } from '../session.js';
 
 const SCOPES: readonly { value: TokenScope; label: string }[] = [
-  { value: 'read', label: 'Read (pull images, read the API)' },
-  { value: 'read-write', label: 'Read and write (also push)' },
-  { value: 'admin', label: 'Admin (also settings, permissions and tokens)' },
+  { value: 'read', label: 'read — pull and browse' },
+  { value: 'read-write', label: 'read-write — also push and change' },
+  { value: 'admin', label: 'admin — everything your account may do' },
 ];
 
-function statusOf(t: AccessToken, now: number): string {
-  if (t.revokedAt) return `revoked ${formatDate(t.revokedAt)}`;
-  if (t.expiresAt && Date.parse(t.expiresAt) <= now) return `expired ${formatDate(t.expiresAt)}`;
-  return t.expiresAt ? `expires ${formatDate(t.expiresAt)}` : 'never expires';
-}
-
-function NewTokenNotice({ token, username }: { token: CreatedToken; username: string }): ReactNode {
-  const [copied, setCopied] = useState(false);
-  const copy = async (): Promise<void> => {
-    await navigator.clipboard.writeText(token.token).then(
-      () => setCopied(true),
-      () => setCopied(false),
+/** A copy button that says whether it worked (the clipboard API needs a secure context or localhost). */
+export function CopyButton({ text, label }: { text: string; label: string }): ReactNode {
+  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no');
+  const copy = (): void => {
+    navigator.clipboard.writeText(text).then(
+      () => setCopied('yes'),
+      () => setCopied('failed'),
     );
   };
   return (
-    <div className="notice" role="status">
-      <p>
-        Token <strong>{token.name}</strong> created. Copy it now: it is shown only once.
-      </p>
-      <p>
-        <code data-testid="new-token">{token.token}</code>{' '}
-        <button type="button" onClick={() => void copy()}>
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </p>
-      <p className="muted small">
-        Use it as a password: <code>docker login {window.location.host} -u {username}</code>
-      </p>
-    </div>
+    <>
+      <button type="button" onClick={copy} aria-label={label}>
+        Copy
+      </button>{' '}
+      <span role="status" className="muted small">
+        {copied === 'yes' ? 'Copied.' : copied === 'failed' ? 'Copy failed — select the text instead.' : ''}
+      </span>
+    </>
+  );
+}
+
+function TokenRow({ token, onRevoke }: { token: AccessToken; onRevoke: (t: AccessToken) => Promise<void> }): ReactNode {
+  const [confirming, setConfirming] = useState(false);
+  const expired = token.expiresAt !== null && Date.parse(token.expiresAt) < Date.now();
+  return (
+    <tr>
+      <th scope="row">{token.name}</th>
+      <td>{token.scope}</td>
+      <td className="col-optional">{formatDate(token.createdAt)}</td>
+      <td>{token.expiresAt === null ? 'never' : `${formatDate(token.expiresAt)}${expired ? ' (expired)' : ''}`}</td>
+      <td data-testid="last-used">{token.lastUsedAt === null ? 'never' : formatDate(token.lastUsedAt)}</td>
+      <td>
+        {/* The confirmation takes the focus (on Cancel, the harmless choice) so keyboard users land in it. */}
+        {confirming ? (
+          <span className="confirm">
+            Revoke “{token.name}”?{' '}
+            <button type="button" className="danger" onClick={() => void onRevoke(token)}>
+              Yes, revoke
+            </button>{' '}
+            <button type="button" autoFocus onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" onClick={() => setConfirming(true)} aria-label={`Revoke token ${token.name}`}>
+            Revoke
+          </button>
+        )}
+      </td>
+    </tr>
   );
 }
 
@@ -57,19 +78,20 @@ export function TokensPage(): ReactNode {
   const [name, setName] = useState('');
   const [scope, setScope] = useState<TokenScope>('read');
   const [expires, setExpires] = useState('');
-  const [created, setCreated] = useState<CreatedToken | undefined>(undefined);
-  const [confirming, setConfirming] = useState<string | undefined>(undefined);
+  const [created, setCreated] = useState<AccessToken | undefined>(undefined);
   const [failure, setFailure] = useState<unknown>(undefined);
-  const nameId = useId();
   const scopeId = useId();
+  const nameId = useId();
   const expiresId = useId();
 
   const onCreate = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     setFailure(undefined);
     try {
-      const body = { name, scope, ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}) };
-      setCreated(await apiJson<CreatedToken>(apiPath('user', 'tokens'), { method: 'POST', body }));
+      // A date input gives a day; the token lasts until the end of it (UTC).
+      const expiresAt = expires === '' ? undefined : new Date(`${expires}T23:59:59Z`).toISOString();
+      const token = await apiJson<AccessToken>(apiPath('user', 'tokens'), { method: 'POST', body: { name, scope, ...(expiresAt ? { expiresAt } : {}) } });
+      setCreated(token);
       setName('');
       setExpires('');
       reload();
@@ -81,74 +103,75 @@ export function TokensPage(): ReactNode {
     setFailure(undefined);
     try {
       await apiJson(apiPath('user', 'tokens', token.id), { method: 'DELETE' });
-      setConfirming(undefined);
+      if (created?.id === token.id) setCreated(undefined);
       reload();
     } catch (error) {
       setFailure(error);
     }
   };
 
-  const now = Date.now();
+  const active = state.status === 'ready' ? state.data.filter((t) => t.revokedAt === null) : [];
   return (
     <section className="page">
       <h1>Personal access tokens</h1>
-      <p className="muted">Tokens let the docker CLI, CI pipelines and scripts sign in as you, with no more rights than their scope.</p>
-      {created && user && <NewTokenNotice token={created} username={user.username} />}
+      <p className="muted">Tokens sign in tools such as docker, podman and skopeo, and scripts calling the API, in place of your password.</p>
       {state.status === 'loading' && <Loading label="Loading tokens…" />}
       {state.status === 'error' && <ErrorState error={state.error} onRetry={reload} />}
-      {state.status === 'ready' && state.data.length === 0 && <Empty title="No tokens yet">Create one below.</Empty>}
-      {state.status === 'ready' && state.data.length > 0 && (
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">Your access tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last used</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {state.data.map((t) => (
-                <tr key={t.id}>
-                  <th scope="row">{t.name}</th>
-                  <td>{t.scope}</td>
-                  <td>{formatDate(t.createdAt)}</td>
-                  <td>{statusOf(t, now)}</td>
-                  <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
-                  <td>
-                    {!t.revokedAt &&
-                      (confirming === t.id ? (
-                        <>
-                          <button type="button" className="danger" onClick={() => void onRevoke(t)}>
-                            Confirm revoke {t.name}
-                          </button>{' '}
-                          <button type="button" onClick={() => setConfirming(undefined)}>
-                            Cancel
-                          </button>
-                        </>
-                      ) : (
-                        <button type="button" onClick={() => setConfirming(t.id)} aria-label={`Revoke ${t.name}`}>
-                          Revoke
-                        </button>
-                      ))}
-                  </td>
+      {state.status === 'ready' &&
+        (active.length === 0 ? (
+          <Empty title="No tokens">Create one below to use with docker login or the API.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="data-table">
+              <caption className="visually-hidden">Your personal access tokens</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Scope</th>
+                  <th scope="col" className="col-optional">
+                    Created
+                  </th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {active.map((t) => (
+                  <TokenRow key={t.id} token={t} onRevoke={onRevoke} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      {created?.token !== undefined && (
+        <div className="notice token-created" role="status">
+          <p>
+            Token “{created.name}” created. Copy it now — it is shown only once.
+          </p>
+          <p className="secret-line">
+            <code data-testid="new-token">{created.token}</code> <CopyButton text={created.token} label="Copy the new token" />
+          </p>
+          <p className="small">
+            Sign in with it:{' '}
+            <code>
+              docker login {window.location.host} -u {user?.username ?? '<username>'}
+            </code>{' '}
+            and paste the token as the password.
+          </p>
+          <button type="button" onClick={() => setCreated(undefined)}>
+            Done
+          </button>
         </div>
       )}
       <form className="settings-form" onSubmit={(e) => void onCreate(e)}>
         <fieldset>
-          <legend>New token</legend>
+          <legend>Create a token</legend>
           <p>
-            <label htmlFor={nameId}>Name</label> <input id={nameId} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-pipeline" />
+            <label htmlFor={nameId}>Name</label>{' '}
+            <input id={nameId} required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} placeholder="ci-pipeline" />
           </p>
           <p>
             <label htmlFor={scopeId}>Scope</label>{' '}
@@ -161,8 +184,8 @@ export function TokensPage(): ReactNode {
             </select>
           </p>
           <p>
-            <label htmlFor={expiresId}>Expires on (optional)</label>{' '}
-            <input id={expiresId} type="date" value={expires} min={new Date(now + 86_400_000).toISOString().slice(0, 10)} onChange={(e) => setExpires(e.target.value)} />
+            <label htmlFor={expiresId}>Expires (optional)</label>{' '}
+            <input id={expiresId} type="date" value={expires} min={new Date().toISOString().slice(0, 10)} onChange={(e) => setExpires(e.target.value)} />
           </p>
         </fieldset>
         <div className="form-actions">
