@@ -110,15 +110,21 @@ async function main(): Promise<void> {
     for (let r = 0; r < 500; r++) await settings.setAnalysis(`bench/app${r}`, 'advanced');
     console.log(`stored ${IMAGES} SBOMs in ${seconds(performance.now() - started)}`);
 
-    // First evaluation of every image (what analysis does once per push): a full match of all images.
+    // First evaluation of every image (what analysis does once per push), then catch up once.
     started = performance.now();
     for (const image of images) {
       const sbom = await sboms.load(image.digest, 'linux/amd64');
       if (sbom) await evaluator.evaluate(image.repository, sbom, 'linux/amd64');
     }
     await reevaluation.run();
+    console.log(`first evaluation of ${IMAGES} images (one by one, as analysis does): ${seconds(performance.now() - started)}`);
+
+    // A matcher upgrade: the stored state names another matcher version, so every evaluation is re-matched.
+    await db.updateTable('reevaluation_state').set({ matcher_version: -1 }).where('id', '=', 1).execute();
+    started = performance.now();
+    const rematch = await reevaluation.run();
     const full = performance.now() - started;
-    console.log(`full re-match of ${IMAGES} images: ${seconds(full)} (target < 60 s)`);
+    console.log(`full re-match of ${rematch.images} images: ${seconds(full)} (target < 60 s); ${rematch.changed} changed`);
 
     // An import touching 50 package keys: new advisories for 50 names drawn uniformly from the pool.
     const feed = join(dir, 'delta');

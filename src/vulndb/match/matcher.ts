@@ -64,12 +64,19 @@ interface MatchCache {
   readonly info: Map<string, VulnInfo>;
   /** Rows of a key grouped by canonical vulnerability id, with parsed ranges and a compare memo. */
   readonly grouped: Map<string, Map<string, AffectedRow[]>>;
+  /** Outcome per (key, version, distro flag): the same package version in many images is evaluated once per revision. */
+  readonly evaluated: Map<string, Evaluated[]>;
   readonly ctx: EvalContext;
   size: number;
 }
 
 function emptyCache(revision: number): MatchCache {
-  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
+  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), evaluated: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
+}
+
+interface Evaluated {
+  readonly vuln: string;
+  readonly m: { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
 }
 
 interface EvalContext {
@@ -131,8 +138,9 @@ export class VulnMatcher {
     const pending: { lookup: Lookup; vuln: string; row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string }[] = [];
     const ctx = cache.ctx;
     for (const memo of ctx.compare.values()) if (memo.size > MAX_CACHE_ENTRIES) memo.clear();
-    // Identical (ecosystem, name, version) packages (the same library in several places) are evaluated once.
-    const evaluated = new Map<string, { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[]>();
+    // Identical (ecosystem, name, version) packages (the same library in several places, or in many
+    // images) are evaluated once per data revision.
+    const evaluated = cache.evaluated;
     for (const lookup of lookups) {
       const candidates = byKey.get(keyOf(lookup.ecosystem, lookup.name));
       if (!candidates) continue;
@@ -142,8 +150,9 @@ export class VulnMatcher {
         for (const { vuln, m } of memo) pending.push({ lookup, vuln, ...m });
         continue;
       }
-      const results: { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[] = [];
+      const results: Evaluated[] = [];
       evaluated.set(memoKey, results);
+      cache.size++;
       const groupKey = keyOf(lookup.ecosystem, lookup.name);
       let byVuln = cache.grouped.get(groupKey);
       if (!byVuln) {
