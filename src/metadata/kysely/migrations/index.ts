@@ -15,6 +15,7 @@ import { sharedAuthStateMigration } from './0012-shared-auth-state.js';
 import { reevaluationMigration } from './0013-reevaluation.js';
 import { webhooksMigration } from './0014-webhooks.js';
 import { vulndbScheduleMigration } from './0015-vulndb-schedule.js';
+import { evaluationFindingsMigration } from './0016-evaluation-findings.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0013-reevaluation': reevaluationMigration,
   '0014-webhooks': webhooksMigration,
   '0015-vulndb-schedule': vulndbScheduleMigration,
+  '0016-evaluation-findings': evaluationFindingsMigration,
 };
 
 const provider: MigrationProvider = {
