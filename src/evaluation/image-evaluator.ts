@@ -68,7 +68,46 @@ interface Row {
   readonly vulnerabilityJson: string;
 }
 
-type NewRow = Omit<Row, 'since'>;
+interface NewRow extends Omit<Row, 'since'> {
+  /** 64-bit hash of the row's match outcome as two 32-bit halves. */
+  readonly hash: readonly [number, number];
+}
+
+/** FNV-1a over the string with two seeds: a cheap 64-bit content hash (no cryptographic need). */
+function hash64(text: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return [a >>> 0, b >>> 0];
+}
+
+function hashOf(r: Omit<Row, 'since'>): [number, number] {
+  return hash64(`${r.purl}\u0000${r.vulnId}\u0000${r.ecosystem ?? ''}\u0000${r.name ?? ''}\u0000${r.severity}\u0000${r.fixed ? 1 : 0}\u0000${r.packageJson}\u0000${r.vulnerabilityJson}`);
+}
+
+const fingerprintText = (f: readonly [number, number]) => f[0].toString(16).padStart(8, '0') + f[1].toString(16).padStart(8, '0');
+
+function parseFingerprint(text: string | null): [number, number] | undefined {
+  if (text === null || !/^[0-9a-f]{16}$/.test(text)) return undefined;
+  return [parseInt(text.slice(0, 8), 16), parseInt(text.slice(8), 16)];
+}
+
+function xorInto(acc: [number, number], h: readonly [number, number]): void {
+  acc[0] = (acc[0] ^ h[0]) >>> 0;
+  acc[1] = (acc[1] ^ h[1]) >>> 0;
+}
+
+/** Finding rows per (purl, match key, advisory) for one data revision: the same outcome in many images is built once. */
+interface RowCache {
+  revision: number;
+  readonly rows: Map<string, { v: ReportVulnerability; row: NewRow }>;
+}
+
+const MAX_ROW_CACHE = 500_000;
 
 /** One evaluation to write: the rows in scope before and after (all of them, or those of some keys). */
 interface EvaluationUpdate {
@@ -78,6 +117,10 @@ interface EvaluationUpdate {
   readonly kind: 'analysis' | 'reevaluation';
   /** Undefined when the image was never evaluated for this repository. */
   readonly previousSummary: SeveritySummary | undefined;
+  /** The stored fingerprint; undefined when unknown. */
+  readonly previousFingerprint: readonly [number, number] | undefined;
+  /** The match produced exactly the stored rows (fingerprints equal): nothing but the labels is written. */
+  readonly unchanged?: boolean;
   /** 'all': `before`/`after` are every finding; 'keys': only the touched keys' (the rest is kept). */
   readonly scope: 'all' | 'keys';
   readonly before: ReadonlyMap<string, Row>;
@@ -91,6 +134,7 @@ interface Applied {
   readonly rows: Map<string, Row>;
   readonly diff: EvaluationDiff;
   readonly summary: SeveritySummary;
+  readonly fingerprint: readonly [number, number] | undefined;
   readonly first: boolean;
 }
 
@@ -153,28 +197,34 @@ export function diffFindings(before: Readonly<Record<string, StoredFinding>>, af
 export const isEmptyDiff = (d: EvaluationDiff): boolean => d.added.length + d.removed.length + d.changed.length === 0;
 
 /** The finding rows of a match: one per (purl, advisory), the worst severity when several sources match. */
-function rowsOf(findings: readonly Finding[]): Map<string, NewRow> {
-  const best = new Map<string, { f: Finding; v: ReportVulnerability }>();
+function rowsOf(findings: readonly Finding[], cache: RowCache): Map<string, NewRow> {
+  const best = new Map<string, { v: ReportVulnerability; row: NewRow }>();
   for (const f of findings) {
-    const key = rowKey(f.package.purl, f.id);
-    const v = toVulnerability(f);
+    const p = f.package;
+    // Within one data revision the match outcome is a function of the package (purl) and the key.
+    const ck = `${p.purl}\u0000${f.ecosystem}\u0000${f.matchedName}\u0000${f.id}\u0000${f.sourceId}`;
+    let entry = cache.rows.get(ck);
+    if (!entry) {
+      const v = toVulnerability(f);
+      const base = {
+        purl: p.purl,
+        vulnId: f.id,
+        ecosystem: f.ecosystem,
+        name: f.matchedName,
+        severity: v.severity,
+        fixed: v.status === 'fixed',
+        packageJson: JSON.stringify({ name: p.name, version: p.version, type: p.type, purl: p.purl }),
+        vulnerabilityJson: JSON.stringify(v),
+      };
+      entry = { v, row: { ...base, hash: hashOf(base) } };
+      cache.rows.set(ck, entry);
+    }
+    const key = rowKey(p.purl, f.id);
     const existing = best.get(key);
-    if (!existing || severityRank(v.severity) < severityRank(existing.v.severity)) best.set(key, { f, v });
+    if (!existing || severityRank(entry.v.severity) < severityRank(existing.v.severity)) best.set(key, entry);
   }
   const rows = new Map<string, NewRow>();
-  for (const [key, { f, v }] of best) {
-    const p = f.package;
-    rows.set(key, {
-      purl: p.purl,
-      vulnId: f.id,
-      ecosystem: f.ecosystem,
-      name: f.matchedName,
-      severity: v.severity,
-      fixed: v.status === 'fixed',
-      packageJson: JSON.stringify({ name: p.name, version: p.version, type: p.type, purl: p.purl }),
-      vulnerabilityJson: JSON.stringify(v),
-    });
-  }
+  for (const [key, { row }] of best) rows.set(key, row);
   return rows;
 }
 
@@ -214,6 +264,12 @@ function packageFromJson(text: string): Package | undefined {
 
 /** Applies an update: `since` carried over, the diff, the new summary (pure; nothing written). */
 function apply(update: EvaluationUpdate, evaluatedAt: string): Applied {
+  const first = update.previousSummary === undefined;
+  if (update.unchanged && update.previousSummary) {
+    return { update, rows: new Map(), diff: { added: [], removed: [], changed: [] }, summary: update.previousSummary, fingerprint: update.previousFingerprint, first };
+  }
+  // A whole match starts from nothing; a patch from the stored fingerprint (unknown stays unknown).
+  const fingerprint: [number, number] | undefined = update.scope === 'all' ? [0, 0] : update.previousFingerprint ? [update.previousFingerprint[0], update.previousFingerprint[1]] : undefined;
   const rows = new Map<string, Row>();
   const added: FindingRef[] = [];
   const changed: FindingChange[] = [];
@@ -222,6 +278,7 @@ function apply(update: EvaluationUpdate, evaluatedAt: string): Applied {
     const old = update.before.get(key);
     rows.set(key, { ...r, since: old?.since ?? evaluatedAt });
     summary[r.severity] += update.weight(r.purl);
+    if (fingerprint) xorInto(fingerprint, r.hash);
     if (!old) {
       added.push(refOfRow(r));
       continue;
@@ -232,10 +289,13 @@ function apply(update: EvaluationUpdate, evaluatedAt: string): Applied {
   }
   const removed: FindingRef[] = [];
   for (const [key, old] of update.before) {
-    if (update.scope === 'keys') summary[old.severity] = Math.max(0, summary[old.severity] - update.weight(old.purl));
+    if (update.scope === 'keys') {
+      summary[old.severity] = Math.max(0, summary[old.severity] - update.weight(old.purl));
+      if (fingerprint) xorInto(fingerprint, hashOf(old));
+    }
     if (!update.after.has(key)) removed.push(refOfRow(old));
   }
-  return { update, rows, diff: { added, removed, changed }, summary, first: update.previousSummary === undefined };
+  return { update, rows, diff: { added, removed, changed }, summary, fingerprint, first };
 }
 
 const sameRow = (a: Row, b: Row) =>
@@ -284,7 +344,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     matched: Matched,
     kind: 'analysis' | 'reevaluation',
   ): Promise<{ report: VulnerabilityReport; diff: EvaluationDiff; first: boolean }> {
-    const [applied] = await this.storeMany([{ repository, platform, matched }], kind);
+    const [applied] = await this.storeMany([{ repository, platform, matched }], kind, true);
     if (!applied) throw new Error('evaluation not stored');
     const { sbom } = matched;
     const report = this.assemble(sbom, [...applied.rows.values()], {
@@ -301,15 +361,27 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
   async storeMany(
     items: readonly { repository: string; platform: string; matched: Matched }[],
     kind: 'analysis' | 'reevaluation',
+    /** Return every row (with `since`) even when nothing changed (to build the report). */
+    withRows = false,
   ): Promise<(Applied & { evaluatedAt: string })[]> {
     const out: (Applied & { evaluatedAt: string })[] = [];
     for (const part of chunks(items, WRITE_CHUNK)) {
-      const before = await this.rowsOfEvaluations(part.map((i) => ({ repository: i.repository, manifestDigest: i.matched.sbom.image.digest, platform: i.platform })));
+      const evals = part.map((i) => ({ repository: i.repository, manifestDigest: i.matched.sbom.image.digest, platform: i.platform }));
+      const previous = await this.evaluationsOf(evals);
+      const computed = part.map((i) => {
+        const after = rowsOf(i.matched.findings, this.rowCacheFor(i.matched.revision));
+        const fingerprint: [number, number] = [0, 0];
+        for (const r of after.values()) xorInto(fingerprint, r.hash);
+        const old = previous.get(evalKey(i.repository, i.matched.sbom.image.digest, i.platform));
+        const unchanged = !withRows && old?.fingerprint !== undefined && old.fingerprint[0] === fingerprint[0] && old.fingerprint[1] === fingerprint[1];
+        return { i, after, old, unchanged };
+      });
+      // Only evaluations whose rows may differ are read (a re-match that changes nothing reads no rows).
+      const before = await this.rowsOf(computed.filter((c) => c.old && !c.unchanged).map((c) => ({ repository: c.i.repository, manifestDigest: c.i.matched.sbom.image.digest, platform: c.i.platform })));
       const updates: { update: EvaluationUpdate; matched: Matched }[] = [];
-      for (const i of part) {
+      for (const { i, after, old, unchanged } of computed) {
         const ek = evalKey(i.repository, i.matched.sbom.image.digest, i.platform);
-        const weights = weightsOf(i.matched.sbom);
-        const old = before.get(ek);
+        const weights = unchanged ? new Map<string, number>() : weightsOf(i.matched.sbom);
         updates.push({
           matched: i.matched,
           update: {
@@ -318,9 +390,11 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
             platform: i.platform,
             kind,
             previousSummary: old?.summary,
+            previousFingerprint: old?.fingerprint,
+            unchanged,
             scope: 'all',
-            before: old?.rows ?? new Map(),
-            after: rowsOf(i.matched.findings),
+            before: before.get(ek) ?? new Map(),
+            after,
             weight: (purl) => weights.get(purl) ?? 1,
           },
         });
@@ -386,22 +460,23 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       list.push(f);
     }
     const rowsByPackage = new Map<string, Map<string, NewRow>>();
-    for (const [json, pkg] of packages) rowsByPackage.set(json, rowsOf(findingsOf.get(pkg) ?? []));
+    const cache = this.rowCacheFor(current.revision);
+    for (const [json, pkg] of packages) rowsByPackage.set(json, rowsOf(findingsOf.get(pkg) ?? [], cache));
 
     // The advanced evaluations of those images and their current rows under the touched keys.
-    const evaluations: { repository: string; manifestDigest: string; platform: string; summary: SeveritySummary }[] = [];
+    const evaluations: { repository: string; manifestDigest: string; platform: string; summary: SeveritySummary; fingerprint: [number, number] | undefined }[] = [];
     const images = [...packagesOf.keys()].map((ik) => {
       const [manifestDigest = '', platform = ''] = ik.split('\u0000');
       return { manifestDigest, platform };
     });
     for (const part of chunks([...new Set(images.map((i) => i.manifestDigest))], WRITE_CHUNK)) {
-      for (const e of await this.db.selectFrom('evaluations').select(['repository', 'manifest_digest', 'platform', 'summary']).where('manifest_digest', 'in', part).execute()) {
+      for (const e of await this.db.selectFrom('evaluations').select(['repository', 'manifest_digest', 'platform', 'summary', 'fingerprint']).where('manifest_digest', 'in', part).execute()) {
         if (!packagesOf.has(imageKey(e.manifest_digest, e.platform)) || !(await isAdvanced(e.repository))) continue;
         if (legacy.has(evalKey(e.repository, e.manifest_digest, e.platform))) {
           full.set(imageKey(e.manifest_digest, e.platform), { manifestDigest: e.manifest_digest, platform: e.platform });
           continue;
         }
-        evaluations.push({ repository: e.repository, manifestDigest: e.manifest_digest, platform: e.platform, summary: parseJson(e.summary, emptySummary()) });
+        evaluations.push({ repository: e.repository, manifestDigest: e.manifest_digest, platform: e.platform, summary: parseJson(e.summary, emptySummary()), fingerprint: parseFingerprint(e.fingerprint) });
       }
     }
     const oldRows = new Map<string, Map<string, Row>>();
@@ -431,6 +506,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
         platform: e.platform,
         kind: 'reevaluation',
         previousSummary: e.summary,
+        previousFingerprint: e.fingerprint,
         scope: 'keys',
         before: oldRows.get(evalKey(e.repository, e.manifestDigest, e.platform)) ?? new Map(),
         after,
@@ -452,6 +528,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     const deletes: { repository: string; manifestDigest: string; platform: string; purl: string; vulnId: string }[] = [];
     const inserts: Database['evaluation_findings'][] = [];
     for (const a of applied) {
+      if (a.update.unchanged) continue;
       const { repository, manifestDigest, platform } = a.update;
       for (const [key, old] of a.update.before) {
         const now = a.rows.get(key);
@@ -488,6 +565,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       findings: '',
       report: '',
       db_updated_at: updatedAt ?? null,
+      fingerprint: a.fingerprint ? fingerprintText(a.fingerprint) : null,
     }));
     const events = applied
       .filter((a) => a.first || !isEmptyDiff(a.diff))
@@ -531,6 +609,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
               findings: eb.ref('excluded.findings'),
               report: eb.ref('excluded.report'),
               db_updated_at: eb.ref('excluded.db_updated_at'),
+              fingerprint: eb.ref('excluded.fingerprint'),
             })),
           )
           .execute();
@@ -545,22 +624,46 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     return applied.map((a) => ({ ...a, evaluatedAt }));
   }
 
-  /** Current rows and summaries of some evaluations (one query per chunk for each). */
-  private async rowsOfEvaluations(
+  /** Summaries and fingerprints of some evaluations (one query per chunk). */
+  private async evaluationsOf(
     evals: readonly { repository: string; manifestDigest: string; platform: string }[],
-  ): Promise<Map<string, { summary: SeveritySummary; rows: Map<string, Row> }>> {
-    const out = new Map<string, { summary: SeveritySummary; rows: Map<string, Row> }>();
+  ): Promise<Map<string, { summary: SeveritySummary; fingerprint: [number, number] | undefined }>> {
+    const out = new Map<string, { summary: SeveritySummary; fingerprint: [number, number] | undefined }>();
     for (const part of chunks(evals, FILTER_CHUNK)) {
-      const where = (eb: ExpressionBuilder<Database, 'evaluations' | 'evaluation_findings'>) =>
-        eb.or(part.map((e) => eb.and([eb('repository', '=', e.repository), eb('manifest_digest', '=', e.manifestDigest), eb('platform', '=', e.platform)])));
-      for (const r of await this.db.selectFrom('evaluations').select(['repository', 'manifest_digest', 'platform', 'summary']).where(where).execute()) {
-        out.set(evalKey(r.repository, r.manifest_digest, r.platform), { summary: parseJson(r.summary, emptySummary()), rows: new Map() });
-      }
-      for (const r of await this.db.selectFrom('evaluation_findings').selectAll().where(where).execute()) {
-        out.get(evalKey(r.repository, r.manifest_digest, r.platform))?.rows.set(rowKey(r.purl, r.vuln_id), rowFromDb(r));
+      const rows = await this.db
+        .selectFrom('evaluations')
+        .select(['repository', 'manifest_digest', 'platform', 'summary', 'fingerprint'])
+        .where((eb) => eb.or(part.map((e) => eb.and([eb('repository', '=', e.repository), eb('manifest_digest', '=', e.manifestDigest), eb('platform', '=', e.platform)]))))
+        .execute();
+      for (const r of rows) out.set(evalKey(r.repository, r.manifest_digest, r.platform), { summary: parseJson(r.summary, emptySummary()), fingerprint: parseFingerprint(r.fingerprint) });
+    }
+    return out;
+  }
+
+  /** The finding rows of some evaluations (one query per chunk). */
+  private async rowsOf(evals: readonly { repository: string; manifestDigest: string; platform: string }[]): Promise<Map<string, Map<string, Row>>> {
+    const out = new Map<string, Map<string, Row>>();
+    for (const part of chunks(evals, FILTER_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('evaluation_findings')
+        .selectAll()
+        .where((eb) => eb.or(part.map((e) => eb.and([eb('repository', '=', e.repository), eb('manifest_digest', '=', e.manifestDigest), eb('platform', '=', e.platform)]))))
+        .execute();
+      for (const r of rows) {
+        const ek = evalKey(r.repository, r.manifest_digest, r.platform);
+        let m = out.get(ek);
+        if (!m) out.set(ek, (m = new Map()));
+        m.set(rowKey(r.purl, r.vuln_id), rowFromDb(r));
       }
     }
     return out;
+  }
+
+  private rowCache: RowCache = { revision: -1, rows: new Map() };
+
+  private rowCacheFor(revision: number): RowCache {
+    if (this.rowCache.revision !== revision || this.rowCache.rows.size > MAX_ROW_CACHE) this.rowCache = { revision, rows: new Map() };
+    return this.rowCache;
   }
 
   /** The served report from the SBOM and the stored rows: each row under every entry of its purl. */

@@ -63,6 +63,8 @@ export const evaluationFindingsMigration: Migration = {
       .execute();
     await db.schema.createIndex('image_match_packages_key').on('image_match_packages').columns(['ecosystem', 'name']).execute();
     await db.schema.alterTable('evaluations').addColumn('db_updated_at', 'text').execute();
+    // XOR of the finding rows' hashes: a whole re-match that produced the same rows writes no rows.
+    await db.schema.alterTable('evaluations').addColumn('fingerprint', 'text').execute();
 
     // Carry the stored findings (and their `since`) over into rows; `findings` and `report` stay as
     // empty columns (dropping columns is not portable across the supported SQLite versions).

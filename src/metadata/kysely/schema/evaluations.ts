@@ -13,6 +13,8 @@ export interface EvaluationsTable {
   report: string;
   /** When the data revision was made (the report's db.updatedAt). */
   db_updated_at: string | null;
+  /** XOR of the finding rows' 64-bit hashes (hex); null when unknown (findings carried over by 0016). */
+  fingerprint: string | null;
 }
 
 /** One finding of an evaluation: a package (by purl) and a canonical advisory id (migration 0016). */
