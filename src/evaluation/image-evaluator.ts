@@ -64,6 +64,8 @@ interface Row {
   readonly severity: ReportSeverity;
   readonly fixed: boolean;
   readonly since: string;
+  /** finding_details.hash of the two JSON documents below. */
+  readonly detail: string;
   readonly packageJson: string;
   readonly vulnerabilityJson: string;
 }
@@ -86,7 +88,7 @@ function hash64(text: string): [number, number] {
 }
 
 function hashOf(r: Omit<Row, 'since'>): [number, number] {
-  return hash64(`${r.purl}\u0000${r.vulnId}\u0000${r.ecosystem ?? ''}\u0000${r.name ?? ''}\u0000${r.severity}\u0000${r.fixed ? 1 : 0}\u0000${r.packageJson}\u0000${r.vulnerabilityJson}`);
+  return hash64(`${r.purl}\u0000${r.vulnId}\u0000${r.ecosystem ?? ''}\u0000${r.name ?? ''}\u0000${r.severity}\u0000${r.fixed ? 1 : 0}\u0000${r.detail}`);
 }
 
 const fingerprintText = (f: readonly [number, number]) => f[0].toString(16).padStart(8, '0') + f[1].toString(16).padStart(8, '0');
@@ -216,7 +218,9 @@ function rowsOf(findings: readonly Finding[], cache: RowCache): Map<string, NewR
         packageJson: JSON.stringify({ name: p.name, version: p.version, type: p.type, purl: p.purl }),
         vulnerabilityJson: JSON.stringify(v),
       };
-      entry = { v, row: { ...base, hash: hashOf(base) } };
+      const detail = fingerprintText(hash64(`${base.packageJson}\u0000${base.vulnerabilityJson}`));
+      const withDetail = { ...base, detail };
+      entry = { v, row: { ...withDetail, hash: hashOf(withDetail) } };
       cache.rows.set(ck, entry);
     }
     const key = rowKey(p.purl, f.id);
@@ -299,9 +303,9 @@ function apply(update: EvaluationUpdate, evaluatedAt: string): Applied {
 }
 
 const sameRow = (a: Row, b: Row) =>
-  a.severity === b.severity && a.fixed === b.fixed && a.ecosystem === b.ecosystem && a.name === b.name && a.packageJson === b.packageJson && a.vulnerabilityJson === b.vulnerabilityJson;
+  a.severity === b.severity && a.fixed === b.fixed && a.ecosystem === b.ecosystem && a.name === b.name && a.detail === b.detail;
 
-function rowFromDb(r: Database['evaluation_findings']): Row {
+function rowFromDb(r: Database['evaluation_findings'] & { package: string; vulnerability: string }): Row {
   return {
     purl: r.purl,
     vulnId: r.vuln_id,
@@ -310,6 +314,7 @@ function rowFromDb(r: Database['evaluation_findings']): Row {
     severity: reportSeverity(r.severity),
     fixed: r.fixed === 1,
     since: r.since,
+    detail: r.detail,
     packageJson: r.package,
     vulnerabilityJson: r.vulnerability,
   };
@@ -481,10 +486,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     }
     const oldRows = new Map<string, Map<string, Row>>();
     for (const part of chunks(keys, KEY_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('evaluation_findings')
-        .selectAll()
-        .where((eb) => eb.or(part.map((k) => eb.and([eb('ecosystem', '=', k.ecosystem), eb('name', '=', k.package)]))))
+      const rows = await this.findingRows()
+        .where((eb) => eb.or(part.map((k) => eb.and([eb('f.ecosystem', '=', k.ecosystem), eb('f.name', '=', k.package)]))))
         .execute();
       for (const r of rows) {
         const ek = evalKey(r.repository, r.manifest_digest, r.platform);
@@ -527,6 +530,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     const applied = updates.map((u) => apply(u, evaluatedAt));
     const deletes: { repository: string; manifestDigest: string; platform: string; purl: string; vulnId: string }[] = [];
     const inserts: Database['evaluation_findings'][] = [];
+    const details = new Map<string, Database['finding_details']>();
     for (const a of applied) {
       if (a.update.unchanged) continue;
       const { repository, manifestDigest, platform } = a.update;
@@ -549,9 +553,9 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
           severity: r.severity,
           fixed: r.fixed ? 1 : 0,
           since: r.since,
-          package: r.packageJson,
-          vulnerability: r.vulnerabilityJson,
+          detail: r.detail,
         });
+        if (!this.knownDetails.has(r.detail)) details.set(r.detail, { hash: r.detail, package: r.packageJson, vulnerability: r.vulnerabilityJson });
       }
     }
     const evaluationRows = applied.map((a) => ({
@@ -595,6 +599,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
           )
           .execute();
       }
+      for (const part of chunks([...details.values()], ROW_CHUNK)) await trx.insertInto('finding_details').values(part).onConflict((oc) => oc.doNothing()).execute();
       for (const part of chunks(inserts, ROW_CHUNK)) await trx.insertInto('evaluation_findings').values(part).execute();
       for (const part of chunks(evaluationRows, ROW_CHUNK)) {
         await trx
@@ -616,6 +621,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       }
       for (const part of chunks(events, ROW_CHUNK)) await trx.insertInto('evaluation_events').values(part).execute();
     });
+    if (this.knownDetails.size > MAX_ROW_CACHE) this.knownDetails.clear();
+    for (const d of details.keys()) this.knownDetails.add(d);
     await this.announce(
       applied.filter((a) => a.update.kind === 'reevaluation' && !a.first && !isEmptyDiff(a.diff)),
       revision,
@@ -644,10 +651,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
   private async rowsOf(evals: readonly { repository: string; manifestDigest: string; platform: string }[]): Promise<Map<string, Map<string, Row>>> {
     const out = new Map<string, Map<string, Row>>();
     for (const part of chunks(evals, FILTER_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('evaluation_findings')
-        .selectAll()
-        .where((eb) => eb.or(part.map((e) => eb.and([eb('repository', '=', e.repository), eb('manifest_digest', '=', e.manifestDigest), eb('platform', '=', e.platform)]))))
+      const rows = await this.findingRows()
+        .where((eb) => eb.or(part.map((e) => eb.and([eb('f.repository', '=', e.repository), eb('f.manifest_digest', '=', e.manifestDigest), eb('f.platform', '=', e.platform)]))))
         .execute();
       for (const r of rows) {
         const ek = evalKey(r.repository, r.manifest_digest, r.platform);
@@ -660,6 +665,16 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
   }
 
   private rowCache: RowCache = { revision: -1, rows: new Map() };
+  /** finding_details rows known to exist (written by this process): not sent again. */
+  private readonly knownDetails = new Set<string>();
+
+  /** Finding rows with their details. */
+  private findingRows() {
+    return this.db
+      .selectFrom('evaluation_findings as f')
+      .innerJoin('finding_details as d', 'd.hash', 'f.detail')
+      .select(['f.repository', 'f.manifest_digest', 'f.platform', 'f.purl', 'f.vuln_id', 'f.ecosystem', 'f.name', 'f.severity', 'f.fixed', 'f.since', 'f.detail', 'd.package', 'd.vulnerability']);
+  }
 
   private rowCacheFor(revision: number): RowCache {
     if (this.rowCache.revision !== revision || this.rowCache.rows.size > MAX_ROW_CACHE) this.rowCache = { revision, rows: new Map() };
@@ -703,13 +718,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       .where('platform', '=', platform)
       .executeTakeFirst();
     if (!stored) return (await this.evaluate(repository, sbom, platform)).report;
-    const rows = await this.db
-      .selectFrom('evaluation_findings')
-      .selectAll()
-      .where('repository', '=', repository)
-      .where('manifest_digest', '=', sbom.image.digest)
-      .where('platform', '=', platform)
-      .execute();
+    const rows = await this.findingRows().where('f.repository', '=', repository).where('f.manifest_digest', '=', sbom.image.digest).where('f.platform', '=', platform).execute();
     return this.assemble(sbom, rows.map(rowFromDb), {
       evaluatedAt: stored.evaluated_at,
       db: { version: stored.revision, ...(stored.db_updated_at !== null ? { updatedAt: stored.db_updated_at } : {}) },

@@ -4,6 +4,7 @@
  * and the report is assembled on read from the stored SBOM; every image records the packages behind
  * each match key, so a delta matches each touched package version once instead of whole SBOMs.
  */
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
 
 interface LegacyFinding {
@@ -44,12 +45,19 @@ export const evaluationFindingsMigration: Migration = {
       .addColumn('severity', 'text', (c) => c.notNull())
       .addColumn('fixed', 'integer', (c) => c.notNull())
       .addColumn('since', 'text', (c) => c.notNull())
-      .addColumn('package', 'text', (c) => c.notNull())
-      .addColumn('vulnerability', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('evaluation_findings_pk', ['repository', 'manifest_digest', 'platform', 'purl', 'vuln_id'])
       .execute();
     await db.schema.createIndex('evaluation_findings_key').on('evaluation_findings').columns(['ecosystem', 'name']).execute();
     await db.schema.createIndex('evaluation_findings_vuln').on('evaluation_findings').column('vuln_id').execute();
+    // What a finding shows (package and report entry) is the same in every image that has it: stored
+    // once, by content hash, so an evaluation's rows stay small.
+    await db.schema
+      .createTable('finding_details')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('package', 'text', (c) => c.notNull())
+      .addColumn('vulnerability', 'text', (c) => c.notNull())
+      .execute();
     await db.schema
       .createTable('image_match_packages')
       .addColumn('manifest_digest', 'text', (c) => c.notNull())
@@ -89,9 +97,13 @@ export const evaluationFindingsMigration: Migration = {
         for (const [key, f] of Object.entries(findings)) {
           const v = vulns.get(key);
           if (!v) continue;
-          await sql`insert into evaluation_findings (repository, manifest_digest, platform, purl, vuln_id, ecosystem, name, severity, fixed, since, package, vulnerability)
-            values (${e.repository}, ${e.manifest_digest}, ${e.platform}, ${f.package.purl}, ${f.id}, ${null}, ${null}, ${f.severity}, ${f.fixed ? 1 : 0}, ${f.since},
-              ${JSON.stringify(f.package)}, ${JSON.stringify(v)}) on conflict do nothing`.execute(db);
+          const pkg = JSON.stringify(f.package);
+          const vuln = JSON.stringify(v);
+          const detail = `legacy-${createHash('sha256').update(`${pkg}\u0000${vuln}`).digest('hex').slice(0, 24)}`;
+          await sql`insert into finding_details (hash, package, vulnerability) values (${detail}, ${pkg}, ${vuln}) on conflict do nothing`.execute(db);
+          await sql`insert into evaluation_findings (repository, manifest_digest, platform, purl, vuln_id, ecosystem, name, severity, fixed, since, detail)
+            values (${e.repository}, ${e.manifest_digest}, ${e.platform}, ${f.package.purl}, ${f.id}, ${null}, ${null}, ${f.severity}, ${f.fixed ? 1 : 0}, ${f.since}, ${detail})
+            on conflict do nothing`.execute(db);
         }
         await sql`update evaluations set findings = '', report = '', db_updated_at = ${report.db?.updatedAt ?? null}
           where repository = ${e.repository} and manifest_digest = ${e.manifest_digest} and platform = ${e.platform}`.execute(db);
@@ -101,5 +113,6 @@ export const evaluationFindingsMigration: Migration = {
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('image_match_packages').ifExists().execute();
     await db.schema.dropTable('evaluation_findings').ifExists().execute();
+    await db.schema.dropTable('finding_details').ifExists().execute();
   },
 };

@@ -32,6 +32,13 @@ export interface EvaluationFindingsTable {
   /** 1 when a fixed version exists on the installed line. */
   fixed: number;
   since: string;
+  /** finding_details.hash: what the finding shows. */
+  detail: string;
+}
+
+/** The package and report entry of a finding, shared by every evaluation that has it (by content hash). */
+export interface FindingDetailsTable {
+  hash: string;
   /** JSON FindingRef['package']. */
   package: string;
   /** JSON ReportVulnerability without `since`. */
@@ -92,6 +99,7 @@ export interface EvaluationTables {
   evaluations: EvaluationsTable;
   evaluation_events: EvaluationEventsTable;
   evaluation_findings: EvaluationFindingsTable;
+  finding_details: FindingDetailsTable;
   image_match_packages: ImageMatchPackagesTable;
   image_match_keys: ImageMatchKeysTable;
   vuln_changes: VulnChangesTable;
