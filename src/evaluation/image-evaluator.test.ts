@@ -153,6 +153,21 @@ describe('patching evaluations after a data change', () => {
     expect((await evaluator.reportFor('acme/basic', images.a, PLATFORM)).summary).toEqual(before.summary);
   });
 
+  it('re-matches whole an evaluation carried over by migration 0016 (no match keys) and gives its findings keys', async () => {
+    const before = await evaluator.reportFor('acme/adv', images.a, PLATFORM);
+    await db.updateTable('evaluation_findings').set({ ecosystem: null, name: null }).where('repository', '=', 'acme/adv').where('manifest_digest', '=', images.a.image.digest).execute();
+    await db.updateTable('evaluations').set({ fingerprint: null }).where('repository', '=', 'acme/adv').where('manifest_digest', '=', images.a.image.digest).execute();
+    await importRecords(advisory('GHSA-test-gggg-0001', 'gamma', { severity: 'CRITICAL' }));
+    expect(await reevaluation.run()).toMatchObject({ images: 1, changed: 1 });
+    const after = await evaluator.reportFor('acme/adv', images.a, PLATFORM);
+    expect(after.summary).toEqual({ ...before.summary, critical: 1 });
+    const unkeyed = await db.selectFrom('evaluation_findings').select('purl').where('ecosystem', 'is', null).execute();
+    expect(unkeyed).toEqual([]);
+    const last = (await evaluator.timeline('acme/adv', images.a.image.digest, PLATFORM)).at(-1);
+    expect(last?.added.map((f) => f.id)).toEqual(['GHSA-test-gggg-0001']);
+    expect(last?.removed).toEqual([]);
+  });
+
   it('records a severity change and a fix becoming available as changes, and a withdrawal as a removal', async () => {
     await importRecords(advisory('GHSA-test-bbbb-0001', 'beta', { severity: 'HIGH', fixed: '3.0', modified: '2026-02-01T00:00:00Z' }));
     await reevaluation.run();
