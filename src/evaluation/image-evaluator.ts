@@ -600,7 +600,23 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
           .execute();
       }
       for (const part of chunks([...details.values()], ROW_CHUNK)) await trx.insertInto('finding_details').values(part).onConflict((oc) => oc.doNothing()).execute();
-      for (const part of chunks(inserts, ROW_CHUNK)) await trx.insertInto('evaluation_findings').values(part).execute();
+      for (const part of chunks(inserts, ROW_CHUNK)) {
+        // An analysis and a re-evaluation of the same image may race: the later write wins, neither fails.
+        await trx
+          .insertInto('evaluation_findings')
+          .values(part)
+          .onConflict((oc) =>
+            oc.columns(['repository', 'manifest_digest', 'platform', 'purl', 'vuln_id']).doUpdateSet((eb) => ({
+              ecosystem: eb.ref('excluded.ecosystem'),
+              name: eb.ref('excluded.name'),
+              severity: eb.ref('excluded.severity'),
+              fixed: eb.ref('excluded.fixed'),
+              since: eb.ref('excluded.since'),
+              detail: eb.ref('excluded.detail'),
+            })),
+          )
+          .execute();
+      }
       for (const part of chunks(evaluationRows, ROW_CHUNK)) {
         await trx
           .insertInto('evaluations')
