@@ -151,10 +151,11 @@ export class Reevaluation {
         else repositories.set(k, [r.repository]);
       }
       const items: { repository: string; platform: string; matched: Matched }[] = [];
+      const sboms = await this.deps.sboms.loadForMatching(part.filter((image) => repositories.has(`${image.manifestDigest}\u0000${image.platform}`)));
       for (const image of part) {
         const repos = repositories.get(`${image.manifestDigest}\u0000${image.platform}`);
         if (!repos) continue;
-        const sbom = await this.deps.sboms.load(image.manifestDigest, image.platform);
+        const sbom = sboms.get(`${image.manifestDigest} ${image.platform}`);
         if (!sbom) continue;
         const matched = await this.deps.evaluator.match(sbom);
         evaluated++;
