@@ -73,6 +73,8 @@ interface Row {
 interface NewRow extends Omit<Row, 'since'> {
   /** 64-bit hash of the row's match outcome as two 32-bit halves. */
   readonly hash: readonly [number, number];
+  /** The finding as history events and notifications show it (built with the row, not parsed back). */
+  readonly ref: FindingRef;
 }
 
 /** FNV-1a over the string with two seeds: a cheap 64-bit content hash (no cryptographic need). */
@@ -170,6 +172,7 @@ function refOf(f: StoredFinding): FindingRef {
 }
 
 function refOfRow(r: Row | NewRow): FindingRef {
+  if ('ref' in r) return r.ref;
   const v = parseJson<Partial<ReportVulnerability>>(r.vulnerabilityJson, {});
   return { id: r.vulnId, severity: r.severity, package: parseJson<FindingRef['package']>(r.packageJson, { name: '', version: '', type: '', purl: r.purl }), fixedVersions: v.fixedVersions ?? [] };
 }
@@ -220,7 +223,8 @@ function rowsOf(findings: readonly Finding[], cache: RowCache): Map<string, NewR
       };
       const detail = fingerprintText(hash64(`${base.packageJson}\u0000${base.vulnerabilityJson}`));
       const withDetail = { ...base, detail };
-      entry = { v, row: { ...withDetail, hash: hashOf(withDetail) } };
+      const ref: FindingRef = { id: f.id, severity: v.severity, package: { name: p.name, version: p.version, type: p.type, purl: p.purl }, fixedVersions: v.fixedVersions };
+      entry = { v, row: { ...withDetail, hash: hashOf(withDetail), ref } };
       cache.rows.set(ck, entry);
     }
     const key = rowKey(p.purl, f.id);
@@ -517,9 +521,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       });
     }
     let changed = 0;
-    for (const part of chunks(updates, WRITE_CHUNK)) {
-      for (const a of await this.write(part, current.revision, current.updatedAt)) if (!isEmptyDiff(a.diff)) changed++;
-    }
+    // One transaction for the whole patch: the touched keys' index pages are written once, not per chunk.
+    for (const a of await this.write(updates, current.revision, current.updatedAt)) if (!isEmptyDiff(a.diff)) changed++;
     const patchedImages = new Set(updates.map((u) => imageKey(u.manifestDigest, u.platform)));
     return { images: patchedImages.size, changed, full: [...full.values()] };
   }
