@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hasPostgres, startPostgres, type PostgresServer } from '../../test/helpers/postgres.js';
 import { SbomStore } from '../analysis/store/sbom-store.js';
 import type { Digest } from '../core/digest.js';
 import { KyselyJobQueue } from '../jobs/kysely-job-queue.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
+import { openPostgresDatabase } from '../metadata/postgres/postgres-database.js';
 import { openSqliteDatabase } from '../metadata/sqlite/sqlite-metadata-store.js';
 import type { Package } from '../model/package.js';
 import type { ImageSbom } from '../model/sbom.js';
@@ -50,7 +52,15 @@ function comparable(r: VulnerabilityReport, withSince = true): unknown {
   return { image: r.image, summary: r.summary, packages: r.packages.map((p) => ({ ...p, vulnerabilities: p.vulnerabilities.map((v) => (withSince ? v : { ...v, since: undefined })) })) };
 }
 
-describe('patching evaluations after a data change', () => {
+let postgres: PostgresServer | undefined;
+afterAll(async () => postgres?.stop());
+
+const backends = [
+  { name: 'SQLite', available: true, open: (dir: string) => openSqliteDatabase(join(dir, 'db.sqlite')) },
+  { name: 'PostgreSQL', available: hasPostgres(), open: async () => openPostgresDatabase(await (postgres ??= await startPostgres()).createDatabase()) },
+];
+
+for (const backend of backends) describe.skipIf(!backend.available)(`patching evaluations after a data change (${backend.name})`, () => {
   let dir: string;
   let db: Kysely<Database>;
   let vulndb: VulnDb;
@@ -79,7 +89,7 @@ describe('patching evaluations after a data change', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'crowsnest-patch-'));
-    db = await openSqliteDatabase(join(dir, 'db.sqlite'));
+    db = await backend.open(dir);
     vulndb = new VulnDb(db);
     sboms = new SbomStore(db);
     const settings = new RepositorySettingsStore(db);
@@ -101,7 +111,7 @@ describe('patching evaluations after a data change', () => {
       await evaluator.evaluate('acme/adv', images[key], PLATFORM);
       await evaluator.evaluate('acme/basic', images[key], PLATFORM);
     }
-  });
+  }, 60_000);
 
   afterEach(async () => {
     await db.destroy();
