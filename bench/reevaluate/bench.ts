@@ -110,15 +110,27 @@ async function main(): Promise<void> {
     for (let r = 0; r < 500; r++) await settings.setAnalysis(`bench/app${r}`, 'advanced');
     console.log(`stored ${IMAGES} SBOMs in ${seconds(performance.now() - started)}`);
 
-    // First evaluation of every image (what analysis does once per push): a full match of all images.
-    started = performance.now();
-    for (const image of images) {
-      const sbom = await sboms.load(image.digest, 'linux/amd64');
-      if (sbom) await evaluator.evaluate(image.repository, sbom, 'linux/amd64');
-    }
+    // The data was imported before any image was pushed: nothing to re-evaluate yet.
     await reevaluation.run();
+    // First evaluation of every image (analysis does it once per push, one image at a time; here in
+    // chunks of 200 per transaction to keep the load phase short).
+    started = performance.now();
+    for (let i = 0; i < images.length; i += 200) {
+      const items = [];
+      for (const image of images.slice(i, i + 200)) {
+        const sbom = await sboms.load(image.digest, 'linux/amd64');
+        if (sbom) items.push({ repository: image.repository, platform: 'linux/amd64', matched: await evaluator.match(sbom) });
+      }
+      await evaluator.storeMany(items, 'analysis');
+    }
+    console.log(`first evaluation of ${IMAGES} images (200 per transaction): ${seconds(performance.now() - started)}`);
+
+    // A matcher upgrade: the stored state names another matcher version, so every evaluation is re-matched.
+    await db.updateTable('reevaluation_state').set({ matcher_version: -1 }).where('id', '=', 1).execute();
+    started = performance.now();
+    const rematch = await reevaluation.run();
     const full = performance.now() - started;
-    console.log(`full re-match of ${IMAGES} images: ${seconds(full)} (target < 60 s)`);
+    console.log(`full re-match of ${rematch.images} images: ${seconds(full)} (target < 60 s); ${rematch.changed} changed`);
 
     // An import touching 50 package keys: new advisories for 50 names drawn uniformly from the pool.
     const feed = join(dir, 'delta');

@@ -40,23 +40,20 @@ export interface EvaluationRoutesDeps {
   readonly schedule?: () => Promise<UpdateSchedule>;
 }
 
-/** Tagged images whose current evaluation (in their repository) contains advisory `id` (finding keys are "purl id"). */
+/** Tagged images whose current evaluation (in their repository) contains advisory `id` (indexed by advisory). */
 async function imagesAffectedBy(db: Kysely<Database>, id: string): Promise<{ repository: string; tag: string; digest: string }[]> {
   const rows = await db
-    .selectFrom('evaluations as e')
-    .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'e.manifest_digest').onRef('a.platform', '=', 'e.platform'))
-    .innerJoin('tags as t', (j) => j.onRef('t.manifest_digest', '=', 'a.root_digest').onRef('t.repository', '=', 'e.repository'))
-    .select(['t.repository', 't.name', 'a.root_digest', 'e.findings'])
-    .where('e.findings', 'like', `% ${id.replace(/[%_]/g, '')}"%`)
+    .selectFrom('evaluation_findings as f')
+    .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'f.manifest_digest').onRef('a.platform', '=', 'f.platform'))
+    .innerJoin('tags as t', (j) => j.onRef('t.manifest_digest', '=', 'a.root_digest').onRef('t.repository', '=', 'f.repository'))
+    .select(['t.repository', 't.name', 'a.root_digest'])
+    .where('f.vuln_id', '=', id)
     .orderBy('t.repository')
     .orderBy('t.name')
     .execute();
   const seen = new Set<string>();
   const out: { repository: string; tag: string; digest: string }[] = [];
   for (const r of rows) {
-    // The LIKE prefilter is loose; the parsed keys decide.
-    const keys = Object.keys(JSON.parse(r.findings) as Record<string, unknown>);
-    if (!keys.some((k) => k.endsWith(` ${id}`))) continue;
     const key = `${r.repository}:${r.name}`;
     if (seen.has(key)) continue;
     seen.add(key);

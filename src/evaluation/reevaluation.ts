@@ -2,9 +2,10 @@
  * Continuous re-evaluation of `advanced` repositories. Worker processes check every few seconds
  * whether the vulnerability data moved past the revision every advanced evaluation caught up with
  * (whoever imported it: `crowsnest db import` in another process, a scheduled update, the API), and
- * enqueue one durable `reevaluate` job. The job reads the package keys the new revisions touched,
- * finds the images whose stored SBOMs contain them (image_match_keys), and re-matches exactly those
- * from their stored SBOMs; a matcher upgrade re-matches every advanced evaluation instead.
+ * enqueue one durable `reevaluate` job. The job reads the package keys the new revisions touched and
+ * patches exactly those keys' findings in the advanced evaluations of the images holding them (each
+ * touched package version matched once); a matcher upgrade re-matches every advanced evaluation from
+ * its stored SBOM instead, in chunks with batched writes.
  */
 import type { Kysely } from 'kysely';
 import type { SbomStore } from '../analysis/store/sbom-store.js';
@@ -14,10 +15,14 @@ import type { JobHandler, JobRunner } from '../jobs/job-runner.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { RepositorySettingsStore } from '../repositories/repository-settings.js';
 import type { VulnDb } from '../vulndb/vulndb-store.js';
-import type { ImageEvaluator } from './image-evaluator.js';
+import { isEmptyDiff, type ImageEvaluator, type Matched } from './image-evaluator.js';
 
 export const REEVALUATE_JOB = 'reevaluate';
 const KEY_CHUNK = 200;
+/** Above this many touched keys a re-evaluation re-matches the affected images whole (see run). */
+const PATCH_MAX_KEYS = 2_000;
+/** Images whose SBOMs are held in memory at once during a whole re-match. */
+const IMAGE_CHUNK = 200;
 
 export interface ReevaluationDeps {
   readonly db: Kysely<Database>;
@@ -82,13 +87,20 @@ export class Reevaluation {
     const state = await this.state();
     const from = state?.revision ?? 0;
     const full = state !== undefined && state.matcherVersion !== this.deps.evaluator.matcher.version;
+    const advanced = new Map<string, Promise<boolean>>();
+    const isAdvanced = (repository: string): Promise<boolean> => {
+      let a = advanced.get(repository);
+      if (a === undefined) advanced.set(repository, (a = this.deps.settings.get(repository).then((s) => s.analysis === 'advanced')));
+      return a;
+    };
     let keys: { ecosystem: string; package: string }[] = [];
-    let images: { manifestDigest: string; platform: string }[];
+    let outcome: { images: number; changed: number };
     if (full) {
-      images = (await this.deps.db.selectFrom('evaluations').select(['manifest_digest', 'platform']).distinct().execute()).map((r) => ({
+      const images = (await this.deps.db.selectFrom('evaluations').select(['manifest_digest', 'platform']).distinct().execute()).map((r) => ({
         manifestDigest: r.manifest_digest,
         platform: r.platform,
       }));
+      outcome = await this.rematch(images, isAdvanced);
     } else {
       keys = await this.deps.db
         .selectFrom('vuln_changes')
@@ -97,41 +109,61 @@ export class Reevaluation {
         .where('revision', '>', from)
         .where('revision', '<=', to)
         .execute();
-      images = await this.imagesWithKeys(keys);
-    }
-    const advanced = new Map<string, boolean>();
-    const isAdvanced = async (repository: string): Promise<boolean> => {
-      let a = advanced.get(repository);
-      if (a === undefined) advanced.set(repository, (a = (await this.deps.settings.get(repository)).analysis === 'advanced'));
-      return a;
-    };
-    let evaluated = 0;
-    let changed = 0;
-    for (const image of images) {
-      const repositories: string[] = [];
-      for (const r of await this.deps.db
-        .selectFrom('evaluations')
-        .select('repository')
-        .where('manifest_digest', '=', image.manifestDigest)
-        .where('platform', '=', image.platform)
-        .execute()) {
-        if (await isAdvanced(r.repository)) repositories.push(r.repository);
-      }
-      if (repositories.length === 0) continue;
-      const sbom = await this.deps.sboms.load(image.manifestDigest, image.platform);
-      if (!sbom) continue;
-      const matched = await this.deps.evaluator.match(sbom);
-      evaluated++;
-      for (const repository of repositories) {
-        const { diff } = await this.deps.evaluator.store(repository, image.platform, matched, 'reevaluation');
-        if (diff.added.length + diff.removed.length + diff.changed.length > 0) changed++;
+      if (keys.length > PATCH_MAX_KEYS) {
+        // A bulk import (a first import, a feed rebuilt) touches most keys: re-matching whole images in
+        // chunks bounds memory, where a patch would hold every touched key's rows at once.
+        outcome = await this.rematch(await this.imagesWithKeys(keys), isAdvanced);
+      } else {
+        // Only the touched keys' findings change: patch those, re-match whole only what cannot be patched.
+        const patched = keys.length > 0 ? await this.deps.evaluator.patchKeys(keys, isAdvanced) : { images: 0, changed: 0, full: [] };
+        const rest = await this.rematch(patched.full, isAdvanced);
+        outcome = { images: patched.images + rest.images, changed: patched.changed + rest.changed };
       }
     }
     await this.saveState(to);
     await this.deps.db.deleteFrom('vuln_changes').where('revision', '<=', to).execute();
-    const outcome = { fromRevision: from, toRevision: to, full, touchedKeys: keys.length, images: evaluated, changed };
-    this.deps.log.info(outcome, 're-evaluated advanced repositories');
-    return outcome;
+    const result = { fromRevision: from, toRevision: to, full, touchedKeys: keys.length, ...outcome };
+    this.deps.log.info(result, 're-evaluated advanced repositories');
+    return result;
+  }
+
+  /** Re-matches whole SBOMs for the advanced evaluations of these images, a chunk of images at a time. */
+  private async rematch(
+    images: readonly { manifestDigest: string; platform: string }[],
+    isAdvanced: (repository: string) => Promise<boolean>,
+  ): Promise<{ images: number; changed: number }> {
+    let evaluated = 0;
+    let changed = 0;
+    for (let i = 0; i < images.length; i += IMAGE_CHUNK) {
+      const part = images.slice(i, i + IMAGE_CHUNK);
+      const wanted = new Set(part.map((p) => `${p.manifestDigest}\u0000${p.platform}`));
+      const repositories = new Map<string, string[]>();
+      const rows = await this.deps.db
+        .selectFrom('evaluations')
+        .select(['repository', 'manifest_digest', 'platform'])
+        .where('manifest_digest', 'in', [...new Set(part.map((p) => p.manifestDigest))])
+        .execute();
+      for (const r of rows) {
+        const k = `${r.manifest_digest}\u0000${r.platform}`;
+        if (!wanted.has(k) || !(await isAdvanced(r.repository))) continue;
+        const list = repositories.get(k);
+        if (list) list.push(r.repository);
+        else repositories.set(k, [r.repository]);
+      }
+      const items: { repository: string; platform: string; matched: Matched }[] = [];
+      const sboms = await this.deps.sboms.loadForMatching(part.filter((image) => repositories.has(`${image.manifestDigest}\u0000${image.platform}`)));
+      for (const image of part) {
+        const repos = repositories.get(`${image.manifestDigest}\u0000${image.platform}`);
+        if (!repos) continue;
+        const sbom = sboms.get(`${image.manifestDigest} ${image.platform}`);
+        if (!sbom) continue;
+        const matched = await this.deps.evaluator.match(sbom);
+        evaluated++;
+        for (const repository of repos.sort()) items.push({ repository, platform: image.platform, matched });
+      }
+      for (const a of await this.deps.evaluator.storeMany(items, 'reevaluation')) if (!isEmptyDiff(a.diff)) changed++;
+    }
+    return { images: evaluated, changed };
   }
 
   /** Images whose stored SBOM has a package under one of these (ecosystem, name) keys. */

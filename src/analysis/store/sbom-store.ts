@@ -285,6 +285,64 @@ export class SbomStore {
   }
 
   /**
+   * The stored SBOMs of many finished platform analyses as vulnerability matching needs them (two
+   * queries per chunk instead of two per image): packages without licenses and metadata, which
+   * matching never reads; keyed by "manifestDigest platform".
+   */
+  async loadForMatching(images: readonly { manifestDigest: string; platform: string }[]): Promise<Map<string, ImageSbom>> {
+    const out = new Map<string, ImageSbom>();
+    for (let i = 0; i < images.length; i += CHUNK) {
+      const part = images.slice(i, i + CHUNK);
+      const wanted = new Set(part.map((p) => `${p.manifestDigest} ${p.platform}`));
+      const analyses = (
+        await this.db
+          .selectFrom('analyses')
+          .selectAll()
+          .where('manifest_digest', 'in', [...new Set(part.map((p) => p.manifestDigest))])
+          .where('status', '=', 'done')
+          .execute()
+      ).filter((a) => wanted.has(`${a.manifest_digest} ${a.platform}`));
+      if (analyses.length === 0) continue;
+      const packages = new Map<string, Package[]>(analyses.map((a) => [a.id, []]));
+      const rows = await this.db
+        .selectFrom('image_packages as ip')
+        .innerJoin('packages as p', 'p.id', 'ip.package_id')
+        .select(['ip.analysis_id', 'p.type', 'p.ecosystem', 'p.name', 'p.version', 'p.purl', 'p.source_name', 'p.source_version', 'p.found_by', 'ip.locations'])
+        .where('ip.analysis_id', 'in', analyses.map((a) => a.id))
+        .orderBy('ip.analysis_id')
+        .orderBy('p.name')
+        .orderBy('p.version')
+        .execute();
+      for (const r of rows) {
+        packages.get(r.analysis_id)?.push({
+          name: r.name,
+          version: r.version,
+          type: r.type as PackageType,
+          purl: r.purl,
+          ...(r.ecosystem !== r.type ? { ecosystem: r.ecosystem } : {}),
+          ...(r.source_name !== null ? { source: { name: r.source_name, ...(r.source_version !== null ? { version: r.source_version } : {}) } } : {}),
+          licenses: [],
+          locations: parseJson<PackageLocation[]>(r.locations, []),
+          foundBy: r.found_by,
+        });
+      }
+      for (const a of analyses) {
+        const [toolName, toolVersion] = (a.tool_version ?? 'crowsnest@0').split('@');
+        const platformValue = parsePlatform(a.platform);
+        const distro = parseJson<Distro | undefined>(a.distro, undefined);
+        out.set(`${a.manifest_digest} ${a.platform}`, {
+          image: { digest: a.manifest_digest as Digest, ...(platformValue ? { platform: platformValue } : {}), layers: [] },
+          ...(distro ? { distro } : {}),
+          packages: packages.get(a.id) ?? [],
+          analyzedAt: a.finished_at ?? a.queued_at,
+          tool: { name: toolName ?? 'crowsnest', version: toolVersion ?? '0' },
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
    * Forgets the analyses of a pushed digest (its manifest is gone from every repository). Package
    * rows stay: they are shared and cheap; only the image links go.
    */

@@ -17,6 +17,8 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
+  // 64 MiB page cache (default 2 MiB): re-evaluation patches rows spread over multi-GB tables.
+  sqlite.pragma('cache_size = -65536');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });

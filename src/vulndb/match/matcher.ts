@@ -64,12 +64,21 @@ interface MatchCache {
   readonly info: Map<string, VulnInfo>;
   /** Rows of a key grouped by canonical vulnerability id, with parsed ranges and a compare memo. */
   readonly grouped: Map<string, Map<string, AffectedRow[]>>;
+  /** Outcome per (key, version, distro flag): the same package version in many images is evaluated once per revision. */
+  readonly evaluated: Map<string, Evaluated[]>;
   readonly ctx: EvalContext;
   size: number;
 }
 
 function emptyCache(revision: number): MatchCache {
-  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
+  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), evaluated: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
+}
+
+interface Evaluated {
+  readonly vuln: string;
+  readonly m: { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
+  /** The finding without its package, built once per revision (shared by every package it applies to). */
+  body?: Omit<Finding, 'package'>;
 }
 
 interface EvalContext {
@@ -145,22 +154,24 @@ export class VulnMatcher {
     const cache = await this.cached(keys, lookups);
     const byKey = cache.rows;
     const canonical = cache.canonical;
-    const pending: { lookup: Lookup; vuln: string; row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string }[] = [];
+    const pending: { lookup: Lookup; e: Evaluated }[] = [];
     const ctx = cache.ctx;
     for (const memo of ctx.compare.values()) if (memo.size > MAX_CACHE_ENTRIES) memo.clear();
-    // Identical (ecosystem, name, version) packages (the same library in several places) are evaluated once.
-    const evaluated = new Map<string, { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[]>();
+    // Identical (ecosystem, name, version) packages (the same library in several places, or in many
+    // images) are evaluated once per data revision.
+    const evaluated = cache.evaluated;
     for (const lookup of lookups) {
       const candidates = byKey.get(keyOf(lookup.ecosystem, lookup.name));
       if (!candidates) continue;
       const memoKey = `${keyOf(lookup.ecosystem, lookup.name)}\u0000${lookup.version}\u0000${lookup.distro ? 1 : 0}`;
       const memo = evaluated.get(memoKey);
       if (memo) {
-        for (const { vuln, m } of memo) pending.push({ lookup, vuln, ...m });
+        for (const e of memo) pending.push({ lookup, e });
         continue;
       }
-      const results: { vuln: string; m: NonNullable<ReturnType<VulnMatcher['evaluateVuln']>> }[] = [];
+      const results: Evaluated[] = [];
       evaluated.set(memoKey, results);
+      cache.size++;
       const groupKey = keyOf(lookup.ecosystem, lookup.name);
       let byVuln = cache.grouped.get(groupKey);
       if (!byVuln) {
@@ -176,19 +187,27 @@ export class VulnMatcher {
       for (const [vuln, list] of byVuln) {
         const m = this.evaluateVuln(lookup, list, ctx);
         if (m) {
-          results.push({ vuln, m });
-          pending.push({ lookup, vuln, ...m });
+          const e: Evaluated = { vuln, m };
+          results.push(e);
+          pending.push({ lookup, e });
         }
       }
     }
     const info = cache.info;
-    const unknown = [...new Set(pending.map((p) => p.vuln))].filter((v) => !info.has(v));
+    const unknown = [...new Set(pending.filter((p) => p.e.body === undefined).map((p) => p.e.vuln))].filter((v) => !info.has(v));
     if (unknown.length > 0) for (const [id, v] of await this.db.vulnInfo(unknown)) info.set(id, v);
-    return pending.map((p) => {
-      const i = info.get(p.vuln);
+    return pending.map(({ lookup, e }) => {
+      if (e.body === undefined) e.body = this.body(lookup, e, info.get(e.vuln));
+      return { ...e.body, package: lookup.pkg };
+    });
+  }
+
+  private body(lookup: Lookup, e: Evaluated, i: VulnInfo | undefined): Omit<Finding, 'package'> {
+    const p = { lookup, vuln: e.vuln, ...e.m };
+    {
       const cvss = bestCvss([...(i?.severity?.cvss ?? []), ...(i?.metrics?.cvss ? [i.metrics.cvss] : [])]);
       const severity = pickSeverity(DISTRO_SOURCES.has(p.row.source) || p.lookup.distro ? p.row.severity : null, i?.severity?.rating, i?.severity?.cvss ?? [], i?.metrics?.cvss, i?.metrics?.rating);
-      const f: Finding = {
+      const f: Omit<Finding, 'package'> = {
         id: p.vuln,
         aliases: [...new Set([...(i?.aliases ?? []), ...(p.row.vulnId !== p.vuln ? [p.row.vulnId] : [])])].sort(),
         ...(i?.summary !== undefined ? { summary: i.summary } : {}),
@@ -204,10 +223,9 @@ export class VulnMatcher {
         matchedName: p.lookup.name,
         ...(i?.metrics?.kevDateAdded !== undefined ? { knownExploited: { dateAdded: i.metrics.kevDateAdded } } : {}),
         ...(i?.metrics?.epssScore !== undefined ? { epss: { score: i.metrics.epssScore, ...(i.metrics.epssPercentile !== undefined ? { percentile: i.metrics.epssPercentile } : {}) } } : {}),
-        package: p.lookup.pkg,
       };
       return f;
-    });
+    }
   }
 
   /** A comparator for the scheme of (ecosystem, range type), memoized for this match call. */

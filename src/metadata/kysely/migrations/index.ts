@@ -16,6 +16,7 @@ import { reevaluationMigration } from './0013-reevaluation.js';
 import { webhooksMigration } from './0014-webhooks.js';
 import { vulndbScheduleMigration } from './0015-vulndb-schedule.js';
 import { baseImagesMigration } from './0016-base-images.js';
+import { evaluationFindingsMigration } from './0017-evaluation-findings.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0014-webhooks': webhooksMigration,
   '0015-vulndb-schedule': vulndbScheduleMigration,
   '0016-base-images': baseImagesMigration,
+  '0017-evaluation-findings': evaluationFindingsMigration,
 };
 
 const provider: MigrationProvider = {

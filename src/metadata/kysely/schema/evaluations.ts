@@ -8,10 +8,54 @@ export interface EvaluationsTable {
   evaluated_at: string;
   /** JSON SeveritySummary. */
   summary: string;
-  /** JSON Record<findingKey, StoredFinding>: what the next evaluation diffs against, and `since`. */
+  /** Unused since migration 0016 (''): findings are rows of evaluation_findings, the report is assembled on read. */
   findings: string;
-  /** JSON VulnerabilityReport as served by the tag vulnerabilities API. */
   report: string;
+  /** When the data revision was made (the report's db.updatedAt). */
+  db_updated_at: string | null;
+  /** XOR of the finding rows' 64-bit hashes (hex); null when unknown (findings carried over by 0016). */
+  fingerprint: string | null;
+}
+
+/** One finding of an evaluation: a package (by purl) and a canonical advisory id (migration 0016). */
+export interface EvaluationFindingsTable {
+  repository: string;
+  manifest_digest: string;
+  platform: string;
+  purl: string;
+  vuln_id: string;
+  /** Match key the finding came through; null for findings carried over by migration 0016. */
+  ecosystem: string | null;
+  name: string | null;
+  /** Report severity (critical … unknown). */
+  severity: string;
+  /** 1 when a fixed version exists on the installed line. */
+  fixed: number;
+  since: string;
+  /** finding_details.hash: what the finding shows. */
+  detail: string;
+}
+
+/** The package and report entry of a finding, shared by every evaluation that has it (by content hash). */
+export interface FindingDetailsTable {
+  hash: string;
+  /** JSON FindingRef['package']. */
+  package: string;
+  /** JSON ReportVulnerability without `since`. */
+  vulnerability: string;
+}
+
+/** An image's packages per match key, enough to re-match them without the SBOM (migration 0016). */
+export interface ImageMatchPackagesTable {
+  manifest_digest: string;
+  platform: string;
+  ecosystem: string;
+  name: string;
+  purl: string;
+  /** JSON of the package as the matcher needs it (name, version, type, purl, ecosystem, source). */
+  package: string;
+  /** How many report entries (purl + locations) the image has for this purl: the summary counts each. */
+  weight: number;
 }
 
 export interface EvaluationEventsTable {
@@ -54,6 +98,9 @@ export interface ReevaluationStateTable {
 export interface EvaluationTables {
   evaluations: EvaluationsTable;
   evaluation_events: EvaluationEventsTable;
+  evaluation_findings: EvaluationFindingsTable;
+  finding_details: FindingDetailsTable;
+  image_match_packages: ImageMatchPackagesTable;
   image_match_keys: ImageMatchKeysTable;
   vuln_changes: VulnChangesTable;
   reevaluation_state: ReevaluationStateTable;
