@@ -2,10 +2,11 @@
  * Browser plumbing for the UI tests and the UI benchmark: launches Debian's chromium through
  * playwright-core (no bundled browser download), runs axe-core in a page, and writes screenshots.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { repoRoot } from './registry-process.js';
 import { findTool } from './tools.js';
 
 const require = createRequire(import.meta.url);
@@ -53,4 +54,25 @@ export async function screenshot(page: Page, dir: string, name: string): Promise
   const file = join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** Whether the web UI is built (dist/web); in CI (CROWSNEST_REQUIRE_TOOLS=1) a missing build is an error. */
+export function uiBuilt(): boolean {
+  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return true;
+  if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw new Error('dist/web missing: run npm run build before the UI tests');
+  console.warn('skipping: the web UI is not built (npm run build)');
+  return false;
+}
+
+/**
+ * Signs in through the form and waits until the session shows and `next` is reached (a URL glob ending
+ * in /repositories would also match the sign-in page's own address, ?next=/repositories).
+ */
+export async function signIn(page: Page, who: { readonly username: string; readonly password: string }, next = '/repositories'): Promise<void> {
+  await page.goto(`/sign-in?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Username').fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`Signed in as ${who.username}`).waitFor();
+  await page.waitForURL((url) => url.pathname === next);
 }

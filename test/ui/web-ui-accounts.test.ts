@@ -4,23 +4,17 @@
  * organizations and teams, and repository permissions that really let a team member push. Every step is
  * checked against the API, axe-core runs on every page, screenshots go to a temp folder printed at the start.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
+import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { canRunE2E, run } from '../helpers/e2e.js';
 import { buildImage, writeOciLayout } from '../helpers/oci-image.js';
-import { adminFetch, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
+import { adminFetch, E2E_ADMIN, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
 import { hasTools } from '../helpers/tools.js';
 
-function uiBuilt(): boolean {
-  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return true;
-  if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw new Error('dist/web missing: run npm run build before the UI tests');
-  console.warn('skipping: the web UI is not built (npm run build)');
-  return false;
-}
 
 const enabled = hasTools('chromium') && canRunE2E('skopeo') && uiBuilt();
 const REPO = 'shop/app';
@@ -63,15 +57,6 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     await p.setViewportSize({ width: 1280, height: 800 });
   }
 
-  async function signIn(p: Page, username: string, password: string): Promise<void> {
-    await p.goto('/sign-in?next=/repositories');
-    await p.getByLabel('Username').fill(username);
-    await p.getByLabel('Password').fill(password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.waitForURL('**/repositories');
-    await p.getByText(`Signed in as ${username}`).waitFor();
-  }
-
   function watchErrors(p: Page): void {
     // Failed requests are expected (403 notices, 401 after revocation); anything else is not.
     p.on('console', (msg) => {
@@ -95,7 +80,7 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
     watchErrors(page);
-    await signIn(page, E2E_ADMIN.username, E2E_ADMIN.password);
+    await signIn(page, E2E_ADMIN);
   });
   afterAll(async () => {
     await browser?.close();
@@ -275,7 +260,7 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     const p = await ctx.newPage();
     watchErrors(p);
     try {
-      await signIn(p, DEV.name, DEV.password);
+      await signIn(p, { username: DEV.name, password: DEV.password });
       await p.goto(`/repositories/${REPO}/permissions`);
       await p.getByRole('note').filter({ hasText: 'Only the namespace owner' }).waitFor();
       expect(await p.getByTestId('my-access').textContent()).toBe('pull, push');

@@ -6,13 +6,13 @@
  * introducing layer, and an advisory's page lists the image and links back. axe-core on every page.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForAnalysis } from '../helpers/analysis.js';
-import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
+import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { buildImage, buildLayer, type BuiltImage } from '../helpers/image-builder.js';
 import { adminFetch, canStartRegistry, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
 import { hasShared, sharedPath } from '../helpers/shared.js';
@@ -21,12 +21,6 @@ import { hasTools } from '../helpers/tools.js';
 const REPO = 'shop/web';
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
 
-function uiBuilt(): boolean {
-  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return true;
-  if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw new Error('dist/web missing: run npm run build before the UI tests');
-  console.warn('skipping: the web UI is not built (npm run build)');
-  return false;
-}
 
 const enabled = hasShared('data', 'osv', 'PyPI') && canStartRegistry('crowsnest') && hasTools('chromium') && uiBuilt();
 
@@ -88,11 +82,7 @@ describe.skipIf(!enabled)('web UI on a really analyzed image (real PyPI advisori
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(String(err)));
-    await page.goto(`/sign-in?next=/repositories/${REPO}/tags`);
-    await page.getByLabel('Username').fill(E2E_ADMIN.username);
-    await page.getByLabel('Password').fill(E2E_ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`**/repositories/${REPO}/tags`);
+    await signIn(page, E2E_ADMIN, `/repositories/${REPO}/tags`);
   }, 180_000);
 
   afterAll(async () => {

@@ -6,23 +6,17 @@
  * screenshot (temp folder printed at the start) too.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
+import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { buildFixScenario, writeFixAdvisories, type FixScenario } from '../helpers/fix-fixture.js';
 import type { BuiltImage } from '../helpers/image-builder.js';
 import { adminFetch, canStartRegistry, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
 import { hasTools } from '../helpers/tools.js';
 
-function uiBuilt(): boolean {
-  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return true;
-  if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw new Error('dist/web missing: run npm run build before the UI tests');
-  console.warn('skipping: the web UI is not built (npm run build)');
-  return false;
-}
 
 const enabled = hasTools('chromium') && canStartRegistry('crowsnest') && uiBuilt();
 
@@ -101,12 +95,7 @@ describe.skipIf(!enabled)('web UI Fix tab in chromium', () => {
       if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
     });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
-    await page.goto('/sign-in?next=/repositories');
-    await page.getByLabel('Username').fill(E2E_ADMIN.username);
-    await page.getByLabel('Password').fill(E2E_ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    // '**/repositories' also matches the sign-in URL (?next=/repositories): wait for the session itself.
-    await page.getByText(`Signed in as ${E2E_ADMIN.username}`).waitFor();
+    await signIn(page, E2E_ADMIN);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

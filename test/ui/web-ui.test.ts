@@ -4,23 +4,17 @@
  * overview with its platform switcher, error states, and axe-core on every page. Screenshots go to a
  * temp folder printed at the start.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousA11yViolations } from '../helpers/browser.js';
+import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { canRunE2E, run } from '../helpers/e2e.js';
 import { buildImage, buildIndex, writeOciLayout, type BuiltImage, type BuiltIndex } from '../helpers/oci-image.js';
-import { adminFetch, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
+import { adminFetch, E2E_ADMIN, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
 import { hasTools } from '../helpers/tools.js';
 
-function uiBuilt(): boolean {
-  if (existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return true;
-  if (process.env.CROWSNEST_REQUIRE_TOOLS === '1') throw new Error('dist/web missing: run npm run build before the UI tests');
-  console.warn('skipping: the web UI is not built (npm run build)');
-  return false;
-}
 
 const enabled = hasTools('chromium') && canRunE2E('skopeo') && uiBuilt();
 const REPORT_URL = 'https://issues.example.org/crowsnest/new';
@@ -71,12 +65,7 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     // Pushed repositories are private: everything below is seen as the administrator, signed in through the form.
-    await page.goto('/sign-in?next=/repositories');
-    await page.getByLabel('Username').fill(E2E_ADMIN.username);
-    await page.getByLabel('Password').fill(E2E_ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL('**/repositories');
-    await page.getByText(`Signed in as ${E2E_ADMIN.username}`).waitFor();
+    await signIn(page, E2E_ADMIN);
   });
   afterAll(async () => {
     await browser?.close();
@@ -218,12 +207,7 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
       ctx.setDefaultTimeout(8_000);
       const p = await ctx.newPage();
-      await p.goto('/sign-in?next=/repositories');
-      await p.getByLabel('Username').fill(name);
-      await p.getByLabel('Password').fill(`${name}-password`);
-      await p.getByRole('button', { name: 'Sign in' }).click();
-      await p.waitForURL('**/repositories');
-      await p.getByText(`Signed in as ${name}`).waitFor();
+      await signIn(p, { username: name, password: `${name}-password` });
       return { ctx, p };
     };
 
