@@ -76,3 +76,14 @@ export async function signIn(page: Page, who: { readonly username: string; reado
   await page.getByText(`Signed in as ${who.username}`).waitFor();
   await page.waitForURL((url) => url.pathname === next);
 }
+
+/**
+ * Collects the page's script errors and console errors into `errors`; failed requests are left out
+ * (error-state pages, 403 notices and revoked tokens ask for things that are not there on purpose).
+ */
+export function collectPageErrors(page: Page, errors: string[]): void {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(String(err)));
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
+import { collectPageErrors, launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { canRunE2E, run } from '../helpers/e2e.js';
 import { buildImage, writeOciLayout } from '../helpers/oci-image.js';
 import { adminFetch, E2E_ADMIN, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
@@ -57,14 +57,6 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     await p.setViewportSize({ width: 1280, height: 800 });
   }
 
-  function watchErrors(p: Page): void {
-    // Failed requests are expected (403 notices, 401 after revocation); anything else is not.
-    p.on('console', (msg) => {
-      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
-    });
-    p.on('pageerror', (err) => pageErrors.push(String(err)));
-  }
-
   beforeAll(async () => {
     reg = await startRegistry();
     work = mkdtempSync(join(tmpdir(), 'ui-accounts-e2e-'));
@@ -79,7 +71,7 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
-    watchErrors(page);
+    collectPageErrors(page, pageErrors);
     await signIn(page, E2E_ADMIN);
   });
   afterAll(async () => {
@@ -258,7 +250,7 @@ describe.skipIf(!enabled)('web UI account pages in chromium', () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
     ctx.setDefaultTimeout(10_000);
     const p = await ctx.newPage();
-    watchErrors(p);
+    collectPageErrors(p, pageErrors);
     try {
       await signIn(p, { username: DEV.name, password: DEV.password });
       await p.goto(`/repositories/${REPO}/permissions`);

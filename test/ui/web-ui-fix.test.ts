@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
+import { waitForAnalysis } from '../helpers/analysis.js';
+import { collectPageErrors, launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { buildFixScenario, writeFixAdvisories, type FixScenario } from '../helpers/fix-fixture.js';
 import type { BuiltImage } from '../helpers/image-builder.js';
 import { adminFetch, canStartRegistry, E2E_ADMIN, repoRoot, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
@@ -77,24 +78,13 @@ describe.skipIf(!enabled)('web UI Fix tab in chromium', () => {
       const res = await adminFetch(`${reg.url}/api/v1/repositories/${repo}/settings`, { method: 'PUT', body: JSON.stringify({ analysis: 'basic' }), headers: { 'content-type': 'application/json' } });
       expect(res.status).toBe(200);
     }
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const statuses: string[] = [];
-      for (const repo of ['ui/base', 'ui/app']) {
-        const rows = (await (await adminFetch(`${reg.url}/api/v1/repositories/${repo}/tags`)).json()) as { analysis: { status: string } }[];
-        statuses.push(...rows.map((r) => r.analysis.status));
-      }
-      if (statuses.length === 3 && statuses.every((x) => x === 'done')) break;
-      if (Date.now() > deadline) throw new Error(`analysis not done: ${statuses.join(', ')}`);
-      await new Promise((r) => setTimeout(r, 200));
+    for (const [repo, tag] of [['ui/base', 'old'], ['ui/base', 'new'], ['ui/app', 'v1']] as const) {
+      expect((await waitForAnalysis(reg.url, repo, tag)).status, `${repo}:${tag}`).toBe('done');
     }
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
     page = await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
+    collectPageErrors(page, pageErrors);
     await signIn(page, E2E_ADMIN);
   }, 120_000);
   afterAll(async () => {

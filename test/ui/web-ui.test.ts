@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
+import { collectPageErrors, launchChromium, screenshot, seriousA11yViolations, signIn, uiBuilt } from '../helpers/browser.js';
 import { canRunE2E, run } from '../helpers/e2e.js';
 import { buildImage, buildIndex, writeOciLayout, type BuiltImage, type BuiltIndex } from '../helpers/oci-image.js';
 import { adminFetch, E2E_ADMIN, startRegistry, type RegistryProcess } from '../helpers/registry-process.js';
@@ -59,11 +59,7 @@ describe.skipIf(!enabled)('web UI in chromium', () => {
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: reg.url });
     page = await context.newPage();
-    // Failed requests are expected (the error-state pages ask for missing things); anything else is not.
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) pageErrors.push(msg.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
+    collectPageErrors(page, pageErrors);
     // Pushed repositories are private: everything below is seen as the administrator, signed in through the form.
     await signIn(page, E2E_ADMIN);
   });
