@@ -23,11 +23,11 @@ function layoutLayers(dir: string): string[] {
   return manifest.layers.map((l) => join(dir, 'blobs', 'sha256', l.digest.slice(7)));
 }
 
-/** Seconds to merely gunzip every layer of the layout one after the other. */
+/** Seconds to merely gunzip every layer of the layout one after the other (1 MiB reads, 256 KiB inflate chunks: zlib's best case). */
 export async function floorSeconds(dir: string): Promise<number> {
   const t = process.hrtime.bigint();
   for (const layer of layoutLayers(dir)) {
-    await pipeline(createReadStream(layer), createGunzip(), new Writable({ write: (_c, _e, cb) => cb() }));
+    await pipeline(createReadStream(layer, { highWaterMark: 1024 * 1024 }), createGunzip({ chunkSize: 256 * 1024 }), new Writable({ write: (_c, _e, cb) => cb() }));
   }
   return Number(process.hrtime.bigint() - t) / 1e9;
 }

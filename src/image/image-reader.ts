@@ -148,7 +148,7 @@ export function ociLayoutSource(dir: string, maxSmallBytes = 4 * 1024 * 1024): B
     return join(dir, 'blobs', m[1], m[2]);
   };
   return {
-    open: (digest) => Promise.resolve(createReadStream(pathOf(digest))),
+    open: (digest) => Promise.resolve(createReadStream(pathOf(digest), { highWaterMark: 1024 * 1024 })),
     readSmall: async (digest) => {
       const b = await readFile(pathOf(digest));
       if (b.length > maxSmallBytes) throw new ManifestInvalidError(`${digest} larger than ${maxSmallBytes} bytes`);

