@@ -36,7 +36,7 @@ function parseProperties(text: string): Map<string, string> {
 }
 
 /** MANIFEST.MF main section (72-byte continuation lines joined). */
-function parseManifest(text: string): Map<string, string> {
+export function parseManifest(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const lines = text.replace(/\r?\n /g, '').split(/\r?\n/);
   for (const line of lines) {
@@ -155,7 +155,9 @@ async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[]
     const title = mf.get('Implementation-Title') ?? mf.get('Bundle-SymbolicName')?.split(';')[0] ?? mf.get('Automatic-Module-Name');
     // A title is an artifactId only when it looks like one ("Apache Tomcat" is a product name).
     const titleId = title && /^[\w.-]+$/.test(title) ? title : undefined;
-    const version = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? coords?.version ?? fileGav?.version;
+    const mfVersion = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? coords?.version;
+    // Some builds stamp a build suffix onto the released version (kotlin-stdlib 1.9.21 says 1.9.21-release-633).
+    const version = fileGav && mfVersion?.startsWith(`${fileGav.version}-`) ? fileGav.version : (mfVersion ?? fileGav?.version);
     const declaresGroup = mf.has('Group-Id') || mf.has('Implementation-Vendor-Id');
     const artifactId = coords?.artifactId ?? ((declaresGroup && titleId) || !fileGav ? (titleId ?? title) : fileGav.artifactId);
     const layout = fromRepositoryLayout(chain[chain.length - 1] ?? imagePath);
