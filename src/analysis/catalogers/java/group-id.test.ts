@@ -152,6 +152,10 @@ describe('groupId inference refuses what the jar contradicts', () => {
     expect(inferGroupId('spring-core', '6.1.1', own, classes('com/acme/A.class'))).toEqual({ groupId: 'com.acme', source: 'manifest-group' });
     // A Spring-looking jar whose manifest claims com.acme: the table does not step in.
     expect(inferGroupId('spring-core', '6.1.1', own, classes('org/springframework/core/A.class'))).toBeUndefined();
+    // A vendor's name is no group: it neither counts nor blocks the table.
+    const vendorName = new Map([['Implementation-Vendor-Id', 'Pivotal Software, Inc.']]);
+    expect(inferGroupId('spring-core', '6.1.1', vendorName, classes('org/springframework/core/A.class'))).toEqual({ groupId: 'org.springframework', source: 'known-project' });
+    expect(inferGroupId('acme', '1.0', vendorName, classes())).toBeUndefined();
   });
 
   it('takes a group.artifactId symbolic name only when the classes agree and the group has two segments', () => {

@@ -153,6 +153,8 @@ function knownProject(artifactId: string): { rule: KnownProject; exact: boolean 
   return best;
 }
 
+const groupShaped = /^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*$/;
+
 /** `group` when `value` is `group.artifactId` (artifactId's dashes may appear as dots or underscores). */
 function groupBeforeArtifact(value: string | undefined, artifactId: string): string | undefined {
   const v = value?.split(';')[0]?.trim();
@@ -161,7 +163,7 @@ function groupBeforeArtifact(value: string | undefined, artifactId: string): str
     if (v.length > a.length + 1 && v.endsWith(`.${a}`)) {
       const group = v.slice(0, -a.length - 1);
       // A one-segment remainder ("org", "com") is a domain, not a group.
-      if (/^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+$/.test(group)) return group;
+      if (groupShaped.test(group) && group.includes('.')) return group;
     }
   }
   return undefined;
@@ -177,7 +179,8 @@ export function inferGroupId(artifactId: string, version: string, mf: ReadonlyMa
   const coords = manifestCoordinates(mf);
   if (coords && coords.artifactId === artifactId) return { groupId: coords.groupId, source: 'manifest-coordinates' };
 
-  const declared = mf.get('Group-Id') ?? mf.get('Implementation-Vendor-Id');
+  // Only a value shaped like a groupId is a group ("Apache Software Foundation" is a vendor's name).
+  const declared = [mf.get('Group-Id'), mf.get('Implementation-Vendor-Id')].find((v) => v !== undefined && groupShaped.test(v));
   if (declared) {
     // An empty jar has nothing to contradict its manifest.
     return classes.total === 0 || classes.mostlyUnder([declared]) ? { groupId: declared, source: 'manifest-group' } : undefined;
