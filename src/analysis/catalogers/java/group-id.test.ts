@@ -67,6 +67,9 @@ const REAL: readonly (readonly [string, string, string, GroupIdSource])[] = [
   ['org.lz4', 'lz4-java', '1.8.0', 'known-project'],
   ['org.xerial.snappy', 'snappy-java', '1.1.10.5', 'manifest-group'],
   ['com.github.luben', 'zstd-jni', '1.5.5-1', 'manifest-group'],
+  // Both manifests say org.hibernate.
+  ['org.hibernate.orm', 'hibernate-core', '6.3.1.Final', 'moved-group'],
+  ['org.hibernate.common', 'hibernate-commons-annotations', '6.0.6.Final', 'moved-group'],
 ];
 
 describe('groupId of real jars without pom.properties', () => {
@@ -103,9 +106,9 @@ describe('groupId of real jars without pom.properties', () => {
   const negatives: readonly (readonly [string, string, string, string])[] = [
     // kotlin-logging shares the `kotlin` family name; its classes live in `mu`.
     ['io.github.microutils', 'kotlin-logging-jvm', '3.0.5', 'org.jetbrains.kotlin'],
-    // Bundle-SymbolicName io.projectreactor.netty.reactor-netty-core, but classes in `reactor.netty`.
+    // Bundle-SymbolicName io.projectreactor.netty.reactor-netty-core; reactor-core's rule must not reach it.
     ['io.projectreactor.netty', 'reactor-netty-core', '1.1.13', 'io.projectreactor'],
-    // Implementation-Vendor-Id org.apache, classes javax.servlet.jsp: the manifest contradicts itself.
+    // Implementation-Vendor-Id org.apache (the foundation), classes javax.servlet.jsp.
     ['javax.servlet.jsp', 'jsp-api', '2.1', 'org.apache'],
   ];
   for (const [g, a, v, wrong] of negatives) {
@@ -141,10 +144,14 @@ describe('groupId inference refuses what the jar contradicts', () => {
     expect(inferGroupId('spring-core', '6.1.1', new Map(), classes())?.groupId).toBe('org.springframework');
   });
 
-  it('does not apply a table rule before the version its group starts at', () => {
+  it('does not apply a table rule or a move before the version its group starts at', () => {
     const aj = classes('org/aspectj/weaver/A.class');
     expect(inferGroupId('aspectjweaver', '1.5.3', new Map(), aj)).toBeUndefined();
     expect(inferGroupId('aspectjweaver', '1.6.0', new Map(), aj)?.groupId).toBe('org.aspectj');
+    const hib = new Map([['Implementation-Vendor-Id', 'org.hibernate']]);
+    const orm = classes('org/hibernate/Session.class');
+    expect(inferGroupId('hibernate-core', '5.6.15.Final', hib, orm)).toEqual({ groupId: 'org.hibernate', source: 'manifest-group' });
+    expect(inferGroupId('hibernate-core', '6.0.0.Final', hib, orm)).toEqual({ groupId: 'org.hibernate.orm', source: 'moved-group' });
   });
 
   it('does not override a manifest group, and drops one the classes contradict', () => {
@@ -158,12 +165,13 @@ describe('groupId inference refuses what the jar contradicts', () => {
     expect(inferGroupId('acme', '1.0', vendorName, classes())).toBeUndefined();
   });
 
-  it('takes a group.artifactId symbolic name only when the classes agree and the group has two segments', () => {
+  it('takes no group from a symbolic name, and none from a foundation id', () => {
+    // The shape the rule would need (group.artifactId) and classes that agree: still not a source.
     const bsn = new Map([['Bundle-SymbolicName', 'com.example.foo-bar;singleton:=true']]);
-    expect(inferGroupId('foo-bar', '1.0', bsn, classes('com/example/foo/A.class'))).toEqual({ groupId: 'com.example', source: 'manifest-symbolic-name' });
-    expect(inferGroupId('foo-bar', '1.0', bsn, classes('org/other/A.class'))).toBeUndefined();
-    expect(inferGroupId('foo-bar', '1.0', new Map([['Automatic-Module-Name', 'com.example.foo.bar']]), classes('com/example/A.class'))?.groupId).toBe('com.example');
-    expect(inferGroupId('lz4', '1.0', new Map([['Automatic-Module-Name', 'org.lz4']]), classes('org/A.class'))).toBeUndefined();
+    expect(inferGroupId('foo-bar', '1.0', bsn, classes('com/example/foo/A.class'))).toBeUndefined();
+    // org.apache names the foundation; the jar's own group (commons-lang here) is not in its manifest.
+    const asf = new Map([['Implementation-Vendor-Id', 'org.apache']]);
+    expect(inferGroupId('commons-lang', '2.6', asf, classes('org/apache/commons/lang/StringUtils.class'))).toBeUndefined();
   });
 
   it('keeps the group of pom.properties for a jar whose name looks like a known project', async () => {
@@ -179,7 +187,7 @@ describe('groupId inference refuses what the jar contradicts', () => {
 
   it('leaves a jar group-less when nothing agrees, so the matcher can still resolve it by artifactId', async () => {
     const jar = storedZip({
-      'META-INF/MANIFEST.MF': mf({ 'Implementation-Title': 'Acme Product', 'Implementation-Vendor-Id': 'org.apache', 'Implementation-Version': '2.1' }),
+      'META-INF/MANIFEST.MF': mf({ 'Implementation-Title': 'Acme Product', 'Implementation-Vendor-Id': 'com.acme', 'Implementation-Version': '2.1' }),
       'javax/servlet/jsp/JspPage.class': 'x',
     });
     const pkgs = await runCatalogers(fsFromMap({ '/app/jsp-api-2.1.jar': jar }), [javaCataloger]);
