@@ -128,7 +128,7 @@ function compare(name: string, got: Set<string>, truth: Set<string>): void {
   const correct = [...got].filter((k) => truth.has(k));
   const missing = [...truth].filter((k) => !got.has(k));
   const extra = [...got].filter((k) => !truth.has(k));
-  console.log(`${name.padEnd(10)} correct ${correct.length}/${truth.size} ${JSON.stringify(byType(correct))}; missing ${missing.length}; not in the package managers' lists ${extra.length}`);
+  console.log(`${name.padEnd(10)} correct ${correct.length}/${truth.size} ${JSON.stringify(byType(correct))}; missing ${missing.length}; not in the package managers' lists ${extra.length} ${JSON.stringify(byType(extra))}`);
   if (missing.length > 0) console.log(`  missing (first 15): ${missing.slice(0, 15).join(', ')}`);
   if (extra.length > 0) console.log(`  extra (first 15): ${extra.slice(0, 15).join(', ')}`);
 }

@@ -2,12 +2,15 @@
  * Java cataloger: jar/war/ear/jpi/hpi (and par/sar/nar/kar) archives read as zips, with archives nested
  * inside archives (BOOT-INF/lib, WEB-INF/lib, shaded META-INF/jars) followed to a bounded depth.
  * Every pom.properties (or pom.xml when no properties exist) gives groupId:artifactId:version, so shaded
- * jars yield each embedded artifact; MANIFEST.MF and the file name are a lower-confidence fallback.
+ * jars yield each embedded artifact; MANIFEST.MF and the file name are a lower-confidence fallback, with the
+ * groupId inferred by group-id.ts.
  */
 import type { CatalogContext, CatalogIssue, CatalogResult, Cataloger, FileEntryInfo } from '../../cataloger.js';
 import type { Package } from '../../../model/package.js';
 import { basename, langPackage } from '../_lang-package.js';
 import { readZipEntries } from '../_lang-zip.js';
+import { ClassPackages, inferGroupId, manifestCoordinates } from './group-id.js';
+import type { GroupIdSource } from './group-id.js';
 
 const NAME = 'java-archives';
 const MAX_DEPTH = 8;
@@ -18,6 +21,7 @@ interface Gav {
   readonly groupId?: string;
   readonly artifactId: string;
   readonly version: string;
+  readonly groupIdSource?: GroupIdSource;
 }
 
 function parseProperties(text: string): Map<string, string> {
@@ -32,7 +36,7 @@ function parseProperties(text: string): Map<string, string> {
 }
 
 /** MANIFEST.MF main section (72-byte continuation lines joined). */
-function parseManifest(text: string): Map<string, string> {
+export function parseManifest(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const lines = text.replace(/\r?\n /g, '').split(/\r?\n/);
   for (const line of lines) {
@@ -52,7 +56,7 @@ function parsePomXml(text: string): Gav | undefined {
   const artifactId = tag('artifactId');
   const version = tag('version') ?? parentVersion;
   if (!artifactId || !version || version.includes('${')) return undefined;
-  return { groupId: tag('groupId') ?? parentGroup, artifactId, version };
+  return { groupId: tag('groupId') ?? parentGroup, artifactId, version, groupIdSource: 'pom.xml' };
 }
 
 /**
@@ -61,7 +65,7 @@ function parsePomXml(text: string): Gav | undefined {
  */
 function fromRepositoryLayout(path: string): Gav | undefined {
   const m = /\/repository\/((?:[^/]+\/)+?)([^/]+)\/([^/]+)\/\2-\3(?:-[^/]+)?\.[a-z]+$/i.exec(path);
-  return m?.[1] && m[2] && m[3] ? { groupId: m[1].slice(0, -1).replaceAll('/', '.'), artifactId: m[2], version: m[3] } : undefined;
+  return m?.[1] && m[2] && m[3] ? { groupId: m[1].slice(0, -1).replaceAll('/', '.'), artifactId: m[2], version: m[3], groupIdSource: 'repository-layout' } : undefined;
 }
 
 function fromFileName(path: string): Gav | undefined {
@@ -92,7 +96,7 @@ function javaPackage(gav: Gav, imagePath: string, chain: string[], confidence: '
       confidence,
       declaredBy: [[...chain, ...(evidence ? [evidence] : [])].join('!/')],
       archive: chain.join('!/'),
-      ...(gav.groupId ? {} : { groupIdUnknown: true }),
+      ...(gav.groupId ? (gav.groupIdSource ? { groupIdSource: gav.groupIdSource } : {}) : { groupIdUnknown: true }),
     },
   });
 }
@@ -105,8 +109,12 @@ interface WalkState {
 
 async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[], depth: number, st: WalkState): Promise<void> {
   let entries: Map<string, Uint8Array>;
+  const classes = new ClassPackages();
   try {
-    entries = await readZipEntries(bytes, (n) => /(?:^|\/)pom\.(?:properties|xml)$/.test(n) || n === 'META-INF/MANIFEST.MF' || archiveExt.test(n));
+    entries = await readZipEntries(bytes, (n) => {
+      classes.add(n);
+      return /(?:^|\/)pom\.(?:properties|xml)$/.test(n) || n === 'META-INF/MANIFEST.MF' || archiveExt.test(n);
+    });
   } catch (e) {
     st.issues.push({ path: chain.join('!/'), message: `unreadable archive: ${(e as Error).message}` });
     return;
@@ -120,7 +128,8 @@ async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[]
     const artifactId = props.get('artifactId');
     const version = props.get('version');
     if (!artifactId || !version) continue;
-    const gav = { groupId: props.get('groupId'), artifactId, version };
+    const groupId = props.get('groupId');
+    const gav: Gav = { groupId, artifactId, version, ...(groupId ? { groupIdSource: 'pom.properties' as const } : {}) };
     // The same artifact's pom.properties may be copied into several folders of a shaded jar.
     const key = `${gav.groupId}:${artifactId}@${version}`;
     if (seen.has(key)) continue;
@@ -142,13 +151,22 @@ async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[]
     const mfBytes = entries.get('META-INF/MANIFEST.MF');
     const mf = mfBytes ? parseManifest(dec.decode(mfBytes)) : new Map<string, string>();
     const fileGav = fromFileName(chain[chain.length - 1] ?? imagePath);
+    const coords = manifestCoordinates(mf);
     const title = mf.get('Implementation-Title') ?? mf.get('Bundle-SymbolicName')?.split(';')[0] ?? mf.get('Automatic-Module-Name');
-    const version = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? fileGav?.version;
-    const group = mf.get('Implementation-Vendor-Id') ?? mf.get('Group-Id');
-    const artifactId = (group && title) || !fileGav ? title : fileGav.artifactId;
+    // A title is an artifactId only when it looks like one ("Apache Tomcat" is a product name).
+    const titleId = title && /^[\w.-]+$/.test(title) ? title : undefined;
+    const mfVersion = mf.get('Implementation-Version') ?? mf.get('Bundle-Version') ?? coords?.version;
+    // Some builds stamp a build suffix onto the released version (kotlin-stdlib 1.9.21 says 1.9.21-release-633).
+    const version = fileGav && mfVersion?.startsWith(`${fileGav.version}-`) ? fileGav.version : (mfVersion ?? fileGav?.version);
+    const declaresGroup = mf.has('Group-Id') || mf.has('Implementation-Vendor-Id');
+    const artifactId = coords?.artifactId ?? ((declaresGroup && titleId) || !fileGav ? (titleId ?? title) : fileGav.artifactId);
     const layout = fromRepositoryLayout(chain[chain.length - 1] ?? imagePath);
     if (layout) st.out.push(javaPackage(layout, imagePath, chain, 'high', '', manifestLicenses(mf)));
-    else if (artifactId && version) st.out.push(javaPackage({ groupId: group, artifactId, version }, imagePath, chain, 'low', mfBytes ? 'META-INF/MANIFEST.MF' : 'file name', manifestLicenses(mf)));
+    else if (artifactId && version) {
+      const guess = inferGroupId(artifactId, version, mf, classes);
+      const gav: Gav = { groupId: guess?.groupId, artifactId, version, groupIdSource: guess?.source };
+      st.out.push(javaPackage(gav, imagePath, chain, 'low', mfBytes ? 'META-INF/MANIFEST.MF' : 'file name', manifestLicenses(mf)));
+    }
   }
   for (const [name, data] of entries) {
     if (!archiveExt.test(name)) continue;
@@ -162,7 +180,7 @@ async function walkArchive(bytes: Uint8Array, imagePath: string, chain: string[]
 
 export const javaCataloger: Cataloger = {
   name: NAME,
-  version: 2,
+  version: 3,
   maxFileBytes: 512 * 1024 * 1024,
   selects(entry: FileEntryInfo): boolean {
     return archiveExt.test(entry.path);
