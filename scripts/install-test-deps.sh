@@ -114,6 +114,21 @@ if ! echo "84ee72e4f0f12cbc119847b65be560726637bc22c6178838033275dbad5b8a22  $SP
   rm -rf "$work"
 fi
 
+# --- real jars for the Java groupId tests, from Maven Central in Maven's repository layout -------------
+JARS_DIR="$TOOLS_DIR/maven"
+while IFS=: read -r g a v; do
+  case "$g" in ''|'#'*) continue ;; esac
+  rel="${g//.//}/$a/$v/$a-$v.jar"
+  [ -s "$JARS_DIR/$rel" ] && continue
+  echo "install-test-deps: fetching $g:$a:$v"
+  mkdir -p "$(dirname "$JARS_DIR/$rel")"
+  curl -fsSL --retry 3 -o "$JARS_DIR/$rel.part" "https://repo1.maven.org/maven2/$rel"
+  # Maven Central publishes a SHA-1 per artifact: a truncated or altered download is not kept.
+  sha1="$(curl -fsSL --retry 3 "https://repo1.maven.org/maven2/$rel.sha1" | cut -c1-40)"
+  echo "$sha1  $JARS_DIR/$rel.part" | sha1sum -c --status
+  mv "$JARS_DIR/$rel.part" "$JARS_DIR/$rel"
+done < "$(dirname "$0")/test-jars.txt"
+
 # --- versions ----------------------------------------------------------------------------------------
 echo "install-test-deps: tools in $BIN (tests also look there)"
 v() { printf '  %-16s %s\n' "$1" "$( ("${@:2}" 2>&1 || true) | head -n1)"; }

@@ -4,8 +4,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toolsBinDir } from '../../../../test/helpers/tools.js';
 import { readZipEntries } from '../_lang-zip.js';
 import { fsFromMap, runCatalogers } from '../_lang-testkit.js';
 import { storedZip } from './_testkit/stored-zip.js';
@@ -13,13 +14,20 @@ import { ClassPackages, inferGroupId, manifestCoordinates } from './group-id.js'
 import type { GroupIdSource } from './group-id.js';
 import { javaCataloger, parseManifest } from './java.js';
 
-// Real jars come from the Maven repository the language benchmark (bench/analysis/run-languages.sh) and
-// `mvn dependency:get` fill; a machine without them skips those cases (named in the skip message).
-const m2 = process.env.CROWSNEST_M2_REPO ?? join(homedir(), '.m2', 'repository');
+// Real jars: scripts/install-test-deps.sh fetches every jar of scripts/test-jars.txt into the tools
+// directory in Maven's repository layout; a local Maven repository serves too. Where neither has a jar its
+// case skips (named in the skip message), except in CI (CROWSNEST_REQUIRE_TOOLS=1), where it fails.
+const repositories = [join(dirname(toolsBinDir), 'maven'), process.env.CROWSNEST_M2_REPO ?? join(homedir(), '.m2', 'repository')];
+const requireJars = process.env.CROWSNEST_REQUIRE_TOOLS === '1';
 
 function jarPath(g: string, a: string, v: string): string {
-  return join(m2, ...g.split('.'), a, v, `${a}-${v}.jar`);
+  const rel = join(...g.split('.'), a, v, `${a}-${v}.jar`);
+  const found = repositories.map((r) => join(r, rel)).find((p) => existsSync(p));
+  return found ?? join(repositories[0] ?? '', rel);
 }
+
+/** Skip only where jars are optional; in CI a missing jar fails its case when read. */
+const absent = (path: string): boolean => !requireJars && !existsSync(path);
 
 async function inspect(bytes: Uint8Array): Promise<{ mf: Map<string, string>; classes: ClassPackages }> {
   const classes = new ClassPackages();
@@ -72,10 +80,28 @@ const REAL: readonly (readonly [string, string, string, GroupIdSource])[] = [
   ['org.hibernate.common', 'hibernate-commons-annotations', '6.0.6.Final', 'moved-group'],
 ];
 
+// Families and lists also hold where the manifest says nothing (a repackaged jar, a stripped manifest).
+const TABLE_ONLY: readonly (readonly [string, string, string])[] = [
+  ['io.micrometer', 'micrometer-commons', '1.12.0'],
+  ['org.springframework.kafka', 'spring-kafka', '3.1.0'],
+  ['org.springframework.data', 'spring-data-commons', '3.2.0'],
+  ['org.springframework.cloud', 'spring-cloud-commons', '4.1.0'],
+  ['org.springframework.boot', 'spring-boot-starter', '3.2.0'],
+];
+
+const NEGATIVES: readonly (readonly [string, string, string, string])[] = [
+  // kotlin-logging shares the `kotlin` family name; its classes live in `mu`.
+  ['io.github.microutils', 'kotlin-logging-jvm', '3.0.5', 'org.jetbrains.kotlin'],
+  // Bundle-SymbolicName io.projectreactor.netty.reactor-netty-core; reactor-core's rule must not reach it.
+  ['io.projectreactor.netty', 'reactor-netty-core', '1.1.13', 'io.projectreactor'],
+  // Implementation-Vendor-Id org.apache (the foundation), classes javax.servlet.jsp.
+  ['javax.servlet.jsp', 'jsp-api', '2.1', 'org.apache'],
+];
+
 describe('groupId of real jars without pom.properties', () => {
   for (const [g, a, v, source] of REAL) {
     const path = jarPath(g, a, v);
-    it.skipIf(!existsSync(path))(`${g}:${a}:${v} (skipped when ${path} is absent)`, async () => {
+    it.skipIf(absent(path))(`${g}:${a}:${v} (skipped when ${path} is absent)`, async () => {
       const bytes = readFileSync(path);
       const pkgs = await runCatalogers(fsFromMap({ [`/opt/app/lib/${a}-${v}.jar`]: bytes }), [javaCataloger]);
       // The case is only meaningful for a jar that says nothing of its coordinates itself.
@@ -87,33 +113,17 @@ describe('groupId of real jars without pom.properties', () => {
     });
   }
 
-  // Families and lists also hold where the manifest says nothing (a repackaged jar, a stripped manifest).
-  const tableOnly: readonly (readonly [string, string, string])[] = [
-    ['io.micrometer', 'micrometer-commons', '1.12.0'],
-    ['org.springframework.kafka', 'spring-kafka', '3.1.0'],
-    ['org.springframework.data', 'spring-data-commons', '3.2.0'],
-    ['org.springframework.cloud', 'spring-cloud-commons', '4.1.0'],
-    ['org.springframework.boot', 'spring-boot-starter', '3.2.0'],
-  ];
-  for (const [g, a, v] of tableOnly) {
+  for (const [g, a, v] of TABLE_ONLY) {
     const path = jarPath(g, a, v);
-    it.skipIf(!existsSync(path))(`the table alone names ${g}:${a} (skipped when ${path} is absent)`, async () => {
+    it.skipIf(absent(path))(`the table alone names ${g}:${a} (skipped when ${path} is absent)`, async () => {
       const { mf: manifest, classes } = await inspect(readFileSync(path));
       expect(inferGroupId(a, v, withoutGroupFields(manifest), classes)).toEqual({ groupId: g, source: 'known-project' });
     });
   }
 
-  const negatives: readonly (readonly [string, string, string, string])[] = [
-    // kotlin-logging shares the `kotlin` family name; its classes live in `mu`.
-    ['io.github.microutils', 'kotlin-logging-jvm', '3.0.5', 'org.jetbrains.kotlin'],
-    // Bundle-SymbolicName io.projectreactor.netty.reactor-netty-core; reactor-core's rule must not reach it.
-    ['io.projectreactor.netty', 'reactor-netty-core', '1.1.13', 'io.projectreactor'],
-    // Implementation-Vendor-Id org.apache (the foundation), classes javax.servlet.jsp.
-    ['javax.servlet.jsp', 'jsp-api', '2.1', 'org.apache'],
-  ];
-  for (const [g, a, v, wrong] of negatives) {
+  for (const [g, a, v, wrong] of NEGATIVES) {
     const path = jarPath(g, a, v);
-    it.skipIf(!existsSync(path))(`names no wrong group for ${g}:${a} (skipped when ${path} is absent)`, async () => {
+    it.skipIf(absent(path))(`names no wrong group for ${g}:${a} (skipped when ${path} is absent)`, async () => {
       const { mf: manifest, classes } = await inspect(readFileSync(path));
       const guess = inferGroupId(a, v, manifest, classes);
       expect(guess?.groupId).not.toBe(wrong);
@@ -194,5 +204,13 @@ describe('groupId inference refuses what the jar contradicts', () => {
     expect(pkgs).toHaveLength(1);
     expect(pkgs[0]).toMatchObject({ name: 'jsp-api', version: '2.1', purl: 'pkg:maven/jsp-api@2.1' });
     expect(pkgs[0]?.metadata).toMatchObject({ groupIdUnknown: true, confidence: 'low' });
+  });
+});
+
+describe('the real jars the tests read', () => {
+  it('are all listed in scripts/test-jars.txt, which install-test-deps fetches', () => {
+    const listed = new Set(readFileSync(join(import.meta.dirname, '../../../../scripts/test-jars.txt'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')));
+    const used = [...REAL.map(([g, a, v]) => `${g}:${a}:${v}`), ...TABLE_ONLY.map(([g, a, v]) => `${g}:${a}:${v}`), ...NEGATIVES.map(([g, a, v]) => `${g}:${a}:${v}`)];
+    expect(used.filter((c) => !listed.has(c))).toEqual([]);
   });
 });
