@@ -56,7 +56,7 @@ export interface ImageMatchPackagesTable {
   ecosystem: string;
   name: string;
   purl: string;
-  /** JSON of the package as the matcher needs it (name, version, type, purl, ecosystem, source). */
+  /** JSON of the package as the matcher needs it; '' since migration 0019 (kept once in match_packages). */
   package: string;
   /** How many report entries (purl + locations) the image has for this purl: the summary counts each. */
   weight: number;
