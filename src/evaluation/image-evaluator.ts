@@ -271,7 +271,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
 
       const evals = part.map((i) => ({ repository: i.repository, manifestDigest: i.matched.sbom.image.digest, platform: i.platform }));
       const previous = await this.evaluationsOf(evals);
-      const rows = await this.packages.packageRows([...refs.values()], false);
+      const rows = await this.packages.packageRows([...refs.values()]);
       const legacy = await this.legacyRowsOf(evals.filter((e) => previous.get(evalKey(e.repository, e.manifestDigest, e.platform))?.epoch === null));
       if (legacy.size > 0) await this.keepLegacySince(images, legacy, rows);
       const byRevision = new Map<string, { revision: number; updatedAt: string | undefined; updates: EvaluationUpdate[] }>();
@@ -333,7 +333,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     }
     const findingsOf = new Map<Package, Finding[]>();
     for (const f of await this.matcher.match([...packages.keys()])) addTo(findingsOf, f.package, f);
-    const before = await this.packages.packageRows([...packages.values()], false);
+    const before = await this.packages.packageRows([...packages.values()]);
     const cache = this.rowCacheFor(current.revision);
     const closes: PackageRow[] = [];
     const opens: (NewRow & { since: string })[] = [];

@@ -269,7 +269,16 @@ export class PackageFindingsStore {
   async storedPackages(refs: readonly PackageRef[]): Promise<Set<string>> {
     const wanted = new Set(refs.map(refKeyOf));
     const out = new Set<string>();
-    for (const s of await this.storedPackagesUnder(refs)) if (wanted.has(refKeyOf(s.ref))) out.add(refKeyOf(s.ref));
+    for (const [ecosystem, names] of byEcosystem(refs)) {
+      for (const part of chunks(names, KEY_CHUNK)) {
+        const inPart = new Set(part);
+        const purls = [...new Set(refs.filter((r) => r.ecosystem === ecosystem && inPart.has(r.name)).map((r) => r.purl))];
+        for (const purlPart of chunks(purls, KEY_CHUNK * 5)) {
+          const rows = await this.db.selectFrom('match_packages').select(['ecosystem', 'name', 'purl']).where('ecosystem', '=', ecosystem).where('name', 'in', part).where('purl', 'in', purlPart).execute();
+          for (const r of rows) if (wanted.has(refKeyOf(r))) out.add(refKeyOf(r));
+        }
+      }
+    }
     return out;
   }
 
@@ -285,24 +294,29 @@ export class PackageFindingsStore {
     return out;
   }
 
-  /** The rows of these packages (every epoch, or only the current ones), by package. */
-  async packageRows(refs: readonly PackageRef[], currentOnly: boolean): Promise<Map<string, PackageRow[]>> {
+  /** The rows of these packages at every epoch, by package. */
+  async packageRows(refs: readonly PackageRef[]): Promise<Map<string, PackageRow[]>> {
     const wanted = new Set(refs.map(refKeyOf));
     const out = new Map<string, PackageRow[]>();
     for (const [ecosystem, names] of byEcosystem(refs)) {
       for (const part of chunks(names, KEY_CHUNK)) {
-        let q = this.db
-          .selectFrom('package_findings as f')
-          .innerJoin('finding_details as d', 'd.hash', 'f.detail')
-          .selectAll('f')
-          .select(['d.package', 'd.vulnerability'])
-          .where('f.ecosystem', '=', ecosystem)
-          .where('f.name', 'in', part);
-        if (currentOnly) q = q.where('f.to_epoch', 'is', null);
-        for (const r of await q.execute()) {
-          const row = packageRowFromDb(r);
-          const rk = refKeyOf(row);
-          if (wanted.has(rk)) addTo(out, rk, row);
+        const inPart = new Set(part);
+        const purls = [...new Set(refs.filter((r) => r.ecosystem === ecosystem && inPart.has(r.name)).map((r) => r.purl))];
+        for (const purlPart of chunks(purls, KEY_CHUNK * 5)) {
+          const rows = await this.db
+            .selectFrom('package_findings as f')
+            .innerJoin('finding_details as d', 'd.hash', 'f.detail')
+            .selectAll('f')
+            .select(['d.package', 'd.vulnerability'])
+            .where('f.ecosystem', '=', ecosystem)
+            .where('f.name', 'in', part)
+            .where('f.purl', 'in', purlPart)
+            .execute();
+          for (const r of rows) {
+            const row = packageRowFromDb(r);
+            const rk = refKeyOf(row);
+            if (wanted.has(rk)) addTo(out, rk, row);
+          }
         }
       }
     }
