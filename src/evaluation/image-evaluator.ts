@@ -311,8 +311,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
    * epoch, and each evaluation's view of those keys moves from its pinned epoch to the new one (its
    * diff, summary and history event come from the two views, so a run that stopped half way is
    * caught up by the next). `all`: every key (a matcher upgrade); images are then read in chunks.
-   * Evaluations that kept their own rows (before migration 0019), or images recorded before their
-   * packages were, are returned in `full` for a whole re-match.
+   * Advanced evaluations that kept their own rows (before migration 0019) are returned in `full` for a
+   * whole re-match (Reevaluation also converts those that hold none of the keys).
    */
   async patchKeys(
     keys: readonly PackageKeyRef[],
@@ -403,8 +403,6 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       images += new Set(updates.map((u) => imageKey(u.manifestDigest, u.platform))).size;
     };
 
-    // Images recorded before their packages were have keys but no packages: re-matched whole.
-    const withPackages = new Set<string>();
     if (all) {
       // Every image, a chunk at a time, with what it holds under the touched keys.
       let last: { manifestDigest: string; platform: string } | undefined;
@@ -425,7 +423,6 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
           .where('manifest_digest', 'in', [...new Set(page.map((p) => p.manifest_digest))])
           .execute();
         for (const r of rows) {
-          withPackages.add(imageKey(r.manifest_digest, r.platform));
           if (touched.has(`${r.ecosystem}\u0000${r.name}`)) addTo(heldBy, imageKey(r.manifest_digest, r.platform), { ecosystem: r.ecosystem, name: r.name, purl: r.purl, weight: r.weight });
         }
         await patch(heldBy);
@@ -441,18 +438,11 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
             .where('name', 'in', part)
             .execute();
           for (const r of rows) {
-            withPackages.add(imageKey(r.manifest_digest, r.platform));
             addTo(heldBy, imageKey(r.manifest_digest, r.platform), { ecosystem: r.ecosystem, name: r.name, purl: r.purl, weight: r.weight });
           }
         }
       }
       await patch(heldBy);
-    }
-    for (const [ecosystem, names] of all ? [] : byEcosystem(keyList)) {
-      for (const part of chunks(names, KEY_CHUNK)) {
-        const rows = await this.db.selectFrom('image_match_keys').select(['manifest_digest', 'platform']).distinct().where('ecosystem', '=', ecosystem).where('name', 'in', part).execute();
-        for (const r of rows) if (!withPackages.has(imageKey(r.manifest_digest, r.platform))) full.set(imageKey(r.manifest_digest, r.platform), { manifestDigest: r.manifest_digest, platform: r.platform });
-      }
     }
     return { images, changed, full: [...full.values()] };
   }

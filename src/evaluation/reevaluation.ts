@@ -98,12 +98,7 @@ export class Reevaluation {
       // A matcher upgrade: every stored package re-matched once; images read a chunk at a time.
       const all = (await this.deps.db.selectFrom('match_packages').select(['ecosystem', 'name']).distinct().execute()).map((r) => ({ ecosystem: r.ecosystem, package: r.name }));
       const patched = await this.deps.evaluator.patchKeys(all, isAdvanced, true);
-      // Evaluations that kept their own rows (before migration 0019) are re-matched whole.
-      const legacy = (await this.deps.db.selectFrom('evaluations').select(['manifest_digest', 'platform']).distinct().where('epoch', 'is', null).execute()).map((r) => ({
-        manifestDigest: r.manifest_digest,
-        platform: r.platform,
-      }));
-      const rest = await this.rematch([...new Map([...patched.full, ...legacy].map((i) => [`${i.manifestDigest} ${i.platform}`, i])).values()], isAdvanced);
+      const rest = await this.rematch(await this.withLegacy(patched.full), isAdvanced);
       outcome = { images: patched.images + rest.images, changed: patched.changed + rest.changed };
     } else {
       keys = await this.deps.db
@@ -116,7 +111,7 @@ export class Reevaluation {
       // Only the touched keys' packages are re-matched; a bulk import (a first import, a feed rebuilt)
       // that touches most keys reads the images a chunk at a time instead of by key.
       const patched = keys.length > 0 ? await this.deps.evaluator.patchKeys(keys, isAdvanced, keys.length > PATCH_MAX_KEYS) : { images: 0, changed: 0, full: [] };
-      const rest = await this.rematch(patched.full, isAdvanced);
+      const rest = await this.rematch(await this.withLegacy(patched.full), isAdvanced);
       outcome = { images: patched.images + rest.images, changed: patched.changed + rest.changed };
     }
     await this.saveState(to);
@@ -125,6 +120,16 @@ export class Reevaluation {
     const result = { fromRevision: from, toRevision: to, full, touchedKeys: keys.length, ...outcome };
     this.deps.log.info(result, 're-evaluated advanced repositories');
     return result;
+  }
+
+  /**
+   * These images plus every image with an evaluation that kept its own rows (before migration 0019):
+   * the advanced ones among them are converted by their first re-evaluation, whatever it touched.
+   */
+  private async withLegacy(images: readonly { manifestDigest: string; platform: string }[]): Promise<{ manifestDigest: string; platform: string }[]> {
+    const legacy = await this.deps.db.selectFrom('evaluations').select(['manifest_digest', 'platform']).distinct().where('epoch', 'is', null).execute();
+    const all = [...images, ...legacy.map((r) => ({ manifestDigest: r.manifest_digest, platform: r.platform }))];
+    return [...new Map(all.map((i) => [`${i.manifestDigest} ${i.platform}`, i])).values()];
   }
 
   /** Re-matches whole SBOMs for the advanced evaluations of these images, a chunk of images at a time. */
