@@ -40,28 +40,6 @@ export interface EvaluationRoutesDeps {
   readonly schedule?: () => Promise<UpdateSchedule>;
 }
 
-/** Tagged images whose current evaluation (in their repository) contains advisory `id` (indexed by advisory). */
-async function imagesAffectedBy(db: Kysely<Database>, id: string): Promise<{ repository: string; tag: string; digest: string }[]> {
-  const rows = await db
-    .selectFrom('evaluation_findings as f')
-    .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'f.manifest_digest').onRef('a.platform', '=', 'f.platform'))
-    .innerJoin('tags as t', (j) => j.onRef('t.manifest_digest', '=', 'a.root_digest').onRef('t.repository', '=', 'f.repository'))
-    .select(['t.repository', 't.name', 'a.root_digest'])
-    .where('f.vuln_id', '=', id)
-    .orderBy('t.repository')
-    .orderBy('t.name')
-    .execute();
-  const seen = new Set<string>();
-  const out: { repository: string; tag: string; digest: string }[] = [];
-  for (const r of rows) {
-    const key = `${r.repository}:${r.name}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ repository: r.repository, tag: r.name, digest: r.root_digest });
-  }
-  return out;
-}
-
 export function evaluationRoutes(deps: EvaluationRoutesDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.get<{ Params: Static<typeof TagParams>; Querystring: Static<typeof PlatformQuery> }>(
@@ -99,7 +77,7 @@ export function evaluationRoutes(deps: EvaluationRoutesDeps): FastifyPluginAsync
       const view = await describeVulnerability(deps.vulndb, request.params.id);
       if (!view) throw new NotFoundError(`vulnerability ${request.params.id}`);
       const images = [];
-      for (const image of await imagesAffectedBy(deps.db, view.id)) {
+      for (const image of await deps.evaluator.imagesAffectedBy(view.id)) {
         const granted = await deps.access.grantedActions(principal, image.repository, ['pull']);
         if (granted.includes('pull')) images.push(image);
       }

@@ -163,19 +163,41 @@ for (const backend of backends) describe.skipIf(!backend.available)(`patching ev
     expect((await evaluator.reportFor('acme/basic', images.a, PLATFORM)).summary).toEqual(before.summary);
   });
 
-  it('re-matches whole an evaluation carried over by migration 0017 (no match keys) and gives its findings keys', async () => {
+  it('reads an evaluation that kept its own rows (before migration 0019) and moves it to package rows when re-evaluated', async () => {
     const before = await evaluator.reportFor('acme/adv', images.a, PLATFORM);
-    await db.updateTable('evaluation_findings').set({ ecosystem: null, name: null }).where('repository', '=', 'acme/adv').where('manifest_digest', '=', images.a.image.digest).execute();
-    await db.updateTable('evaluations').set({ fingerprint: null }).where('repository', '=', 'acme/adv').where('manifest_digest', '=', images.a.image.digest).execute();
+    const sinceOf = (r: VulnerabilityReport, id: string) => r.packages.flatMap((p) => p.vulnerabilities).find((v) => v.id === id)?.since;
+    // What migration 0017 left: the evaluation's own rows (no match key), no pinned epoch.
+    const own = before.packages.flatMap((p) =>
+      p.vulnerabilities.map((v) => ({ purl: p.purl, v: { id: v.id, aliases: v.aliases, severity: v.severity, status: v.status, fixedVersions: v.fixedVersions, ...(v.fixedVersion ? { fixedVersion: v.fixedVersion } : {}), source: v.source, url: v.url } })),
+    );
+    const legacySince = '2025-06-01T00:00:00.000Z';
+    for (const [i, { purl, v }] of [...new Map(own.map((o) => [`${o.purl} ${o.v.id}`, o])).values()].entries()) {
+      const pkg = before.packages.find((p) => p.purl === purl);
+      await db.insertInto('finding_details').values({ hash: `legacy-${i}`, package: JSON.stringify({ name: pkg?.name, version: pkg?.version, type: pkg?.type, purl }), vulnerability: JSON.stringify(v) }).execute();
+      await db
+        .insertInto('evaluation_findings')
+        .values({ repository: 'acme/adv', manifest_digest: images.a.image.digest, platform: PLATFORM, purl, vuln_id: v.id, ecosystem: null, name: null, severity: v.severity, fixed: v.status === 'fixed' ? 1 : 0, since: legacySince, detail: `legacy-${i}` })
+        .execute();
+    }
+    await db.updateTable('evaluations').set({ epoch: null, first_at: null }).where('repository', '=', 'acme/adv').where('manifest_digest', '=', images.a.image.digest).execute();
+    const legacy = await evaluator.reportFor('acme/adv', images.a, PLATFORM);
+    expect(legacy.summary).toEqual(before.summary);
+    expect(sinceOf(legacy, 'GHSA-test-aaaa-0001')).toBe(legacySince);
+
     await importRecords(advisory('GHSA-test-gggg-0001', 'gamma', { severity: 'CRITICAL' }));
     expect(await reevaluation.run()).toMatchObject({ images: 1, changed: 1 });
     const after = await evaluator.reportFor('acme/adv', images.a, PLATFORM);
     expect(after.summary).toEqual({ ...before.summary, critical: 1 });
-    const unkeyed = await db.selectFrom('evaluation_findings').select('purl').where('ecosystem', 'is', null).execute();
-    expect(unkeyed).toEqual([]);
+    // The findings it had keep the time they applied from; its own rows are gone, it reads package rows now.
+    expect(sinceOf(after, 'GHSA-test-aaaa-0001')).toBe(legacySince);
+    expect(await db.selectFrom('evaluation_findings').select('purl').execute()).toEqual([]);
+    const stored = await db.selectFrom('evaluations').select(['epoch', 'first_at']).where('repository', '=', 'acme/adv').where('manifest_digest', '=', images.a.image.digest).executeTakeFirstOrThrow();
+    expect(stored.epoch).not.toBeNull();
+    expect(stored.first_at).toBe(legacySince);
     const last = (await evaluator.timeline('acme/adv', images.a.image.digest, PLATFORM)).at(-1);
     expect(last?.added.map((f) => f.id)).toEqual(['GHSA-test-gggg-0001']);
     expect(last?.removed).toEqual([]);
+    expect(last?.changed).toEqual([]);
   });
 
   it('records a severity change and a fix becoming available as changes, and a withdrawal as a removal', async () => {
@@ -198,6 +220,17 @@ for (const backend of backends) describe.skipIf(!backend.available)(`patching ev
     }
     expect((await evaluator.reportFor('acme/adv', images.b, PLATFORM)).summary).toEqual({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
     // Image a held the withdrawn finding in two report entries: both leave the summary.
+    expect((await evaluator.reportFor('acme/adv', images.a, PLATFORM)).summary).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
+
+    // The basic repository's push-time view still needs the closed rows; once no evaluation pins them they go.
+    const basicBefore = await evaluator.reportFor('acme/basic', images.a, PLATFORM);
+    const closed = () => db.selectFrom('package_findings').select('vuln_id').where('to_epoch', 'is not', null).execute();
+    expect((await closed()).length).toBeGreaterThan(0);
+    expect(await evaluator.collectUnpinnedRows()).toBe(0);
+    expect(comparable(await evaluator.reportFor('acme/basic', images.a, PLATFORM))).toEqual(comparable(basicBefore));
+    await db.deleteFrom('evaluations').where('repository', '=', 'acme/basic').execute();
+    expect(await evaluator.collectUnpinnedRows()).toBeGreaterThan(0);
+    expect(await closed()).toEqual([]);
     expect((await evaluator.reportFor('acme/adv', images.a, PLATFORM)).summary).toEqual({ critical: 0, high: 1, medium: 0, low: 0, unknown: 0 });
   });
 

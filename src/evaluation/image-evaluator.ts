@@ -1,33 +1,46 @@
 /**
  * Matches analyzed images against the vulnerability data and keeps the outcome per repository and
- * image (manifest + platform): one row per finding (package purl + advisory, with the time it first
- * applied) and the severity summary the tags list shows; the report the API serves is assembled on
- * read from the stored SBOM and those rows. Every evaluation that changes the findings is recorded as
- * a history event (the tag timeline), and a re-evaluation that changed anything is announced on
- * ImageEvents (webhooks). Writes are batched (one transaction per chunk of evaluations), and a data
- * change that touched a few package keys patches only those keys' findings (`patchKeys`).
+ * image (manifest + platform). The outcome of matching a package is the same in every image that
+ * holds it, so findings are stored per package (package_findings, each row with the range of findings
+ * epochs in which it held) and an evaluation pins the epoch it reads them at: a `basic` evaluation
+ * keeps its push-time view, an `advanced` one is moved on whenever one of its packages changed. A data
+ * change re-matches each touched package once, writes the few rows that changed and one summary (and
+ * history event, and announcement) per image whose view changed. The report the API serves is
+ * assembled on read from the stored SBOM and the rows of the pinned view. Evaluations made before
+ * migration 0019 keep their own rows (evaluation_findings) until they are next evaluated.
  */
 import { randomUUID } from 'node:crypto';
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { addTo, chunks } from '../core/collections.js';
+import type { Kysely } from 'kysely';
 import { defaultAnalysis } from '../analysis/api/analyzed-image.js';
 import type { VulnerabilitySummaryProvider } from '../analysis/api/analysis-routes.js';
 import type { SbomStore } from '../analysis/store/sbom-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Package, PackageType } from '../model/package.js';
 import type { ImageSbom } from '../model/sbom.js';
-import { emptySummary, reportSeverity, severityRank, type ReportSeverity, type SeveritySummary } from '../reports/severity.js';
-import { addVulnerability, assembleReport, packageKey, toVulnerability, type ReportVulnerability, type VulnerabilityReport } from '../reports/vulnerability-report.js';
+import { emptySummary, reportSeverity, type SeveritySummary } from '../reports/severity.js';
+import { addVulnerability, assembleReport, packageKey, type ReportVulnerability, type VulnerabilityReport } from '../reports/vulnerability-report.js';
 import type { Finding } from '../vulndb/match/finding.js';
 import { isDistroType } from '../vulndb/names.js';
 import { lookupKey, VulnMatcher } from '../vulndb/match/matcher.js';
 import type { VulnDb } from '../vulndb/vulndb-store.js';
 import type { FindingChange, FindingRef, ImageEvents } from './image-events.js';
-
-/** A finding as stored with an evaluation: enough to diff the next one and to say since when it applies. */
-export interface StoredFinding extends FindingRef {
-  readonly fixed: boolean;
-  readonly since: string;
-}
+import {
+  byEcosystem,
+  MAX_CACHE,
+  PackageFindingsStore,
+  packageRowsOf,
+  refKeyOf,
+  rowKey,
+  sameRow,
+  viewOf,
+  type Held,
+  type NewRow,
+  type PackageRef,
+  type PackageRow,
+  type Row,
+  type RowCache,
+} from './package-findings.js';
 
 export interface EvaluationDiff {
   readonly added: readonly FindingRef[];
@@ -55,63 +68,7 @@ export interface PackageKeyRef {
   readonly package: string;
 }
 
-/** One stored finding row; JSON columns stay strings until a diff or a report needs them. */
-interface Row {
-  readonly purl: string;
-  readonly vulnId: string;
-  readonly ecosystem: string | null;
-  readonly name: string | null;
-  readonly severity: ReportSeverity;
-  readonly fixed: boolean;
-  readonly since: string;
-  /** finding_details.hash of the two JSON documents below. */
-  readonly detail: string;
-  readonly packageJson: string;
-  readonly vulnerabilityJson: string;
-}
 
-interface NewRow extends Omit<Row, 'since'> {
-  /** 64-bit hash of the row's match outcome as two 32-bit halves. */
-  readonly hash: readonly [number, number];
-  /** The finding as history events and notifications show it (built with the row, not parsed back). */
-  readonly ref: FindingRef;
-}
-
-/** FNV-1a over the string with two seeds: a cheap 64-bit content hash (no cryptographic need). */
-function hash64(text: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return [a >>> 0, b >>> 0];
-}
-
-function hashOf(r: Omit<Row, 'since'>): [number, number] {
-  return hash64(`${r.purl}\u0000${r.vulnId}\u0000${r.ecosystem ?? ''}\u0000${r.name ?? ''}\u0000${r.severity}\u0000${r.fixed ? 1 : 0}\u0000${r.detail}`);
-}
-
-const fingerprintText = (f: readonly [number, number]) => f[0].toString(16).padStart(8, '0') + f[1].toString(16).padStart(8, '0');
-
-function parseFingerprint(text: string | null): [number, number] | undefined {
-  if (text === null || !/^[0-9a-f]{16}$/.test(text)) return undefined;
-  return [parseInt(text.slice(0, 8), 16), parseInt(text.slice(8), 16)];
-}
-
-function xorInto(acc: [number, number], h: readonly [number, number]): void {
-  acc[0] = (acc[0] ^ h[0]) >>> 0;
-  acc[1] = (acc[1] ^ h[1]) >>> 0;
-}
-
-/** Finding rows per (purl, match key, advisory) for one data revision: the same outcome in many images is built once. */
-interface RowCache {
-  revision: number;
-  readonly rows: Map<string, { v: ReportVulnerability; row: NewRow }>;
-}
-
-const MAX_ROW_CACHE = 500_000;
 
 /** One evaluation to write: the rows in scope before and after (all of them, or those of some keys). */
 interface EvaluationUpdate {
@@ -121,43 +78,36 @@ interface EvaluationUpdate {
   readonly kind: 'analysis' | 'reevaluation';
   /** Undefined when the image was never evaluated for this repository. */
   readonly previousSummary: SeveritySummary | undefined;
-  /** The stored fingerprint; undefined when unknown. */
-  readonly previousFingerprint: readonly [number, number] | undefined;
-  /** The match produced exactly the stored rows (fingerprints equal): nothing but the labels is written. */
-  readonly unchanged?: boolean;
+  /** The previous evaluation kept its own rows (before migration 0019): they are dropped. */
+  readonly legacy: boolean;
   /** 'all': `before`/`after` are every finding; 'keys': only the touched keys' (the rest is kept). */
   readonly scope: 'all' | 'keys';
   readonly before: ReadonlyMap<string, Row>;
-  readonly after: ReadonlyMap<string, NewRow>;
+  readonly after: ReadonlyMap<string, Row>;
   /** Report entries per purl (the summary counts a finding once per entry). */
   readonly weight: (purl: string) => number;
+  readonly epoch: number;
+  readonly firstAt: string;
 }
 
 interface Applied {
   readonly update: EvaluationUpdate;
-  readonly rows: Map<string, Row>;
+  readonly rows: ReadonlyMap<string, Row>;
   readonly diff: EvaluationDiff;
   readonly summary: SeveritySummary;
-  readonly fingerprint: readonly [number, number] | undefined;
   readonly first: boolean;
 }
 
 const KEY_CHUNK = 200;
-/** Evaluations per write transaction: SQLite pays one fsync per transaction. */
+/** Evaluations per write transaction. */
 const WRITE_CHUNK = 500;
-/** Rows per multi-row statement (12 columns: well under SQLite's and PostgreSQL's parameter limits). */
+/** Rows per multi-row statement (at most 12 columns: well under SQLite's and PostgreSQL's parameter limits). */
 const ROW_CHUNK = 400;
 const FILTER_CHUNK = 150;
 
-const rowKey = (purl: string, vulnId: string) => `${purl} ${vulnId}`;
 const evalKey = (repository: string, manifestDigest: string, platform: string) => `${repository}\u0000${manifestDigest}\u0000${platform}`;
 const imageKey = (manifestDigest: string, platform: string) => `${manifestDigest}\u0000${platform}`;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 function parseJson<T>(text: string, fallback: T): T {
   try {
@@ -167,74 +117,8 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-function refOf(f: StoredFinding): FindingRef {
-  return { id: f.id, severity: f.severity, package: f.package, fixedVersions: f.fixedVersions };
-}
-
-function refOfRow(r: Row | NewRow): FindingRef {
-  if ('ref' in r) return r.ref;
-  const v = parseJson<Partial<ReportVulnerability>>(r.vulnerabilityJson, {});
-  return { id: r.vulnId, severity: r.severity, package: parseJson<FindingRef['package']>(r.packageJson, { name: '', version: '', type: '', purl: r.purl }), fixedVersions: v.fixedVersions ?? [] };
-}
-
-/** What changed between two finding sets: new, gone, and kept ones whose severity changed or that became fixable. */
-export function diffFindings(before: Readonly<Record<string, StoredFinding>>, after: Readonly<Record<string, StoredFinding>>): EvaluationDiff {
-  const added: FindingRef[] = [];
-  const changed: FindingChange[] = [];
-  for (const [key, f] of Object.entries(after)) {
-    const old = before[key];
-    if (!old) {
-      added.push(refOf(f));
-      continue;
-    }
-    const severityChanged = old.severity !== f.severity;
-    const fixAvailable = !old.fixed && f.fixed;
-    if (severityChanged || fixAvailable) {
-      changed.push({ ...refOf(f), ...(severityChanged ? { previousSeverity: old.severity } : {}), ...(fixAvailable ? { fixAvailable: true } : {}) });
-    }
-  }
-  const removed = Object.entries(before)
-    .filter(([key]) => !(key in after))
-    .map(([, f]) => refOf(f));
-  return { added, removed, changed };
-}
-
 export const isEmptyDiff = (d: EvaluationDiff): boolean => d.added.length + d.removed.length + d.changed.length === 0;
 
-/** The finding rows of a match: one per (purl, advisory), the worst severity when several sources match. */
-function rowsOf(findings: readonly Finding[], cache: RowCache): Map<string, NewRow> {
-  const best = new Map<string, { v: ReportVulnerability; row: NewRow }>();
-  for (const f of findings) {
-    const p = f.package;
-    // Within one data revision the match outcome is a function of the package (purl) and the key.
-    const ck = `${p.purl}\u0000${f.ecosystem}\u0000${f.matchedName}\u0000${f.id}\u0000${f.sourceId}`;
-    let entry = cache.rows.get(ck);
-    if (!entry) {
-      const v = toVulnerability(f);
-      const base = {
-        purl: p.purl,
-        vulnId: f.id,
-        ecosystem: f.ecosystem,
-        name: f.matchedName,
-        severity: v.severity,
-        fixed: v.status === 'fixed',
-        packageJson: JSON.stringify({ name: p.name, version: p.version, type: p.type, purl: p.purl }),
-        vulnerabilityJson: JSON.stringify(v),
-      };
-      const detail = fingerprintText(hash64(`${base.packageJson}\u0000${base.vulnerabilityJson}`));
-      const withDetail = { ...base, detail };
-      const ref: FindingRef = { id: f.id, severity: v.severity, package: { name: p.name, version: p.version, type: p.type, purl: p.purl }, fixedVersions: v.fixedVersions };
-      entry = { v, row: { ...withDetail, hash: hashOf(withDetail), ref } };
-      cache.rows.set(ck, entry);
-    }
-    const key = rowKey(p.purl, f.id);
-    const existing = best.get(key);
-    if (!existing || severityRank(entry.v.severity) < severityRank(existing.v.severity)) best.set(key, entry);
-  }
-  const rows = new Map<string, NewRow>();
-  for (const [key, { row }] of best) rows.set(key, row);
-  return rows;
-}
 
 /** Report entries (purl + locations) per purl among the SBOM's matchable packages. */
 function weightsOf(sbom: ImageSbom): Map<string, number> {
@@ -246,6 +130,19 @@ function weightsOf(sbom: ImageSbom): Map<string, number> {
     set.add(packageKey(p));
   }
   return new Map([...entries].map(([purl, set]) => [purl, set.size]));
+}
+
+/** The packages an image is matched by, one per (key, purl), with their report entries. */
+function heldOf(sbom: ImageSbom): Held[] {
+  const weights = weightsOf(sbom);
+  const out = new Map<string, Held>();
+  for (const p of sbom.packages) {
+    const k = lookupKey(p, sbom.distro);
+    if (!k) continue;
+    const ref = { ecosystem: k.ecosystem, name: k.name, purl: p.purl };
+    if (!out.has(refKeyOf(ref))) out.set(refKeyOf(ref), { ...ref, weight: weights.get(p.purl) ?? 1 });
+  }
+  return [...out.values()];
 }
 
 /** The package as the matcher needs it without the SBOM (the distro's release folded into `ecosystem`). */
@@ -270,46 +167,8 @@ function packageFromJson(text: string): Package | undefined {
   };
 }
 
-/** Applies an update: `since` carried over, the diff, the new summary (pure; nothing written). */
-function apply(update: EvaluationUpdate, evaluatedAt: string): Applied {
-  const first = update.previousSummary === undefined;
-  if (update.unchanged && update.previousSummary) {
-    return { update, rows: new Map(), diff: { added: [], removed: [], changed: [] }, summary: update.previousSummary, fingerprint: update.previousFingerprint, first };
-  }
-  // A whole match starts from nothing; a patch from the stored fingerprint (unknown stays unknown).
-  const fingerprint: [number, number] | undefined = update.scope === 'all' ? [0, 0] : update.previousFingerprint ? [update.previousFingerprint[0], update.previousFingerprint[1]] : undefined;
-  const rows = new Map<string, Row>();
-  const added: FindingRef[] = [];
-  const changed: FindingChange[] = [];
-  const summary = update.scope === 'keys' && update.previousSummary ? { ...update.previousSummary } : emptySummary();
-  for (const [key, r] of update.after) {
-    const old = update.before.get(key);
-    rows.set(key, { ...r, since: old?.since ?? evaluatedAt });
-    summary[r.severity] += update.weight(r.purl);
-    if (fingerprint) xorInto(fingerprint, r.hash);
-    if (!old) {
-      added.push(refOfRow(r));
-      continue;
-    }
-    const severityChanged = old.severity !== r.severity;
-    const fixAvailable = !old.fixed && r.fixed;
-    if (severityChanged || fixAvailable) changed.push({ ...refOfRow(r), ...(severityChanged ? { previousSeverity: old.severity } : {}), ...(fixAvailable ? { fixAvailable: true } : {}) });
-  }
-  const removed: FindingRef[] = [];
-  for (const [key, old] of update.before) {
-    if (update.scope === 'keys') {
-      summary[old.severity] = Math.max(0, summary[old.severity] - update.weight(old.purl));
-      if (fingerprint) xorInto(fingerprint, hashOf(old));
-    }
-    if (!update.after.has(key)) removed.push(refOfRow(old));
-  }
-  return { update, rows, diff: { added, removed, changed }, summary, fingerprint, first };
-}
 
-const sameRow = (a: Row, b: Row) =>
-  a.severity === b.severity && a.fixed === b.fixed && a.ecosystem === b.ecosystem && a.name === b.name && a.detail === b.detail;
-
-function rowFromDb(r: Database['evaluation_findings'] & { package: string; vulnerability: string }): Row {
+function legacyRowFromDb(r: Database['evaluation_findings'] & { package: string; vulnerability: string }): Row {
   return {
     purl: r.purl,
     vulnId: r.vuln_id,
@@ -324,8 +183,13 @@ function rowFromDb(r: Database['evaluation_findings'] & { package: string; vulne
   };
 }
 
+
 export class ImageEvaluator implements VulnerabilitySummaryProvider {
   readonly matcher: VulnMatcher;
+  private readonly packages: PackageFindingsStore;
+  private rowCache: RowCache = { revision: -1, rows: new Map() };
+  /** History events show findings as refs; a stored row's JSON is parsed once per process. */
+  private readonly refs = new Map<string, FindingRef>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -334,6 +198,12 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     private readonly events?: ImageEvents,
   ) {
     this.matcher = new VulnMatcher(vulndb);
+    this.packages = new PackageFindingsStore(db);
+  }
+
+  /** Deletes package rows no evaluation pins any more (after each re-evaluation). */
+  collectUnpinnedRows(): Promise<number> {
+    return this.packages.collectUnpinnedRows();
   }
 
   /** Matches an SBOM against the current data (no storage). */
@@ -353,7 +223,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     matched: Matched,
     kind: 'analysis' | 'reevaluation',
   ): Promise<{ report: VulnerabilityReport; diff: EvaluationDiff; first: boolean }> {
-    const [applied] = await this.storeMany([{ repository, platform, matched }], kind, true);
+    const [applied] = await this.storeMany([{ repository, platform, matched }], kind);
     if (!applied) throw new Error('evaluation not stored');
     const { sbom } = matched;
     const report = this.assemble(sbom, [...applied.rows.values()], {
@@ -364,203 +234,324 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
   }
 
   /**
-   * Stores full matches of many evaluations in one transaction per chunk: only finding rows that
-   * changed are written, one history event per changed evaluation, announced after the commit.
+   * Stores whole evaluations, a chunk per transaction: packages no image held before get their rows
+   * from this match (at a new epoch); packages already stored are seen as they are stored (a data
+   * change they are still waiting for reaches them, and the images holding them, in the next
+   * re-evaluation). One history event per changed evaluation, announced after the commit.
    */
-  async storeMany(
-    items: readonly { repository: string; platform: string; matched: Matched }[],
-    kind: 'analysis' | 'reevaluation',
-    /** Return every row (with `since`) even when nothing changed (to build the report). */
-    withRows = false,
-  ): Promise<(Applied & { evaluatedAt: string })[]> {
+  async storeMany(items: readonly { repository: string; platform: string; matched: Matched }[], kind: 'analysis' | 'reevaluation'): Promise<(Applied & { evaluatedAt: string })[]> {
     const out: (Applied & { evaluatedAt: string })[] = [];
     for (const part of chunks(items, WRITE_CHUNK)) {
+      const evaluatedAt = new Date().toISOString();
+      await this.ensureMatchKeys(part.map((i) => ({ sbom: i.matched.sbom, platform: i.platform })));
+      const images = part.map((item) => ({ item, held: heldOf(item.matched.sbom) }));
+      const refs = new Map<string, PackageRef>();
+      for (const { held } of images) for (const h of held) refs.set(refKeyOf(h), h);
+      const known = await this.packages.storedPackages([...refs.values()]);
+
+      // Packages not stored yet: their rows come from this match.
+      const fresh = new Map<string, { ref: PackageRef; json: string; rows: Map<string, NewRow> }>();
+      for (const { item } of images) {
+        const { sbom, findings, revision } = item.matched;
+        const byRef = new Map<string, Finding[]>();
+        for (const f of findings) {
+          const k = lookupKey(f.package, sbom.distro);
+          if (k) addTo(byRef, refKeyOf({ ecosystem: k.ecosystem, name: k.name, purl: f.package.purl }), f);
+        }
+        for (const p of sbom.packages) {
+          const k = lookupKey(p, sbom.distro);
+          if (!k) continue;
+          const ref = { ecosystem: k.ecosystem, name: k.name, purl: p.purl };
+          const rk = refKeyOf(ref);
+          if (known.has(rk) || fresh.has(rk)) continue;
+          fresh.set(rk, { ref, json: JSON.stringify(matchPackageOf(p, sbom)), rows: packageRowsOf(ref, byRef.get(rk) ?? [], this.rowCacheFor(revision)) });
+        }
+      }
+      const epoch = await this.packages.storeFreshPackages([...fresh.values()], evaluatedAt);
+
       const evals = part.map((i) => ({ repository: i.repository, manifestDigest: i.matched.sbom.image.digest, platform: i.platform }));
       const previous = await this.evaluationsOf(evals);
-      const computed = part.map((i) => {
-        const after = rowsOf(i.matched.findings, this.rowCacheFor(i.matched.revision));
-        const fingerprint: [number, number] = [0, 0];
-        for (const r of after.values()) xorInto(fingerprint, r.hash);
-        const old = previous.get(evalKey(i.repository, i.matched.sbom.image.digest, i.platform));
-        const unchanged = !withRows && old?.fingerprint !== undefined && old.fingerprint[0] === fingerprint[0] && old.fingerprint[1] === fingerprint[1];
-        return { i, after, old, unchanged };
-      });
-      // Only evaluations whose rows may differ are read (a re-match that changes nothing reads no rows).
-      const before = await this.rowsOf(computed.filter((c) => c.old && !c.unchanged).map((c) => ({ repository: c.i.repository, manifestDigest: c.i.matched.sbom.image.digest, platform: c.i.platform })));
-      const updates: { update: EvaluationUpdate; matched: Matched }[] = [];
-      for (const { i, after, old, unchanged } of computed) {
-        const ek = evalKey(i.repository, i.matched.sbom.image.digest, i.platform);
-        const weights = unchanged ? new Map<string, number>() : weightsOf(i.matched.sbom);
-        updates.push({
-          matched: i.matched,
-          update: {
-            repository: i.repository,
-            manifestDigest: i.matched.sbom.image.digest,
-            platform: i.platform,
-            kind,
-            previousSummary: old?.summary,
-            previousFingerprint: old?.fingerprint,
-            unchanged,
-            scope: 'all',
-            before: before.get(ek) ?? new Map(),
-            after,
-            weight: (purl) => weights.get(purl) ?? 1,
-          },
-        });
-      }
+      const rows = await this.packages.packageRows([...refs.values()]);
+      const legacy = await this.legacyRowsOf(evals.filter((e) => previous.get(evalKey(e.repository, e.manifestDigest, e.platform))?.epoch === null));
+      if (legacy.size > 0) await this.keepLegacySince(images, legacy, rows);
       const byRevision = new Map<string, { revision: number; updatedAt: string | undefined; updates: EvaluationUpdate[] }>();
-      for (const { update, matched } of updates) {
-        const k = `${matched.revision}\u0000${matched.updatedAt ?? ''}`;
-        let g = byRevision.get(k);
-        if (!g) byRevision.set(k, (g = { revision: matched.revision, updatedAt: matched.updatedAt, updates: [] }));
-        g.updates.push(update);
+      for (const { item, held } of images) {
+        const ek = evalKey(item.repository, item.matched.sbom.image.digest, item.platform);
+        const prev = previous.get(ek);
+        const legacyRows = prev?.epoch === null ? (legacy.get(ek) ?? new Map<string, Row>()) : undefined;
+        const firstAt = prev?.firstAt ?? (legacyRows ? [...legacyRows.values()].reduce((min, r) => (r.since < min ? r.since : min), prev?.evaluatedAt ?? evaluatedAt) : evaluatedAt);
+        const weights = new Map(held.map((h) => [h.purl, h.weight]));
+        const update: EvaluationUpdate = {
+          repository: item.repository,
+          manifestDigest: item.matched.sbom.image.digest,
+          platform: item.platform,
+          kind,
+          previousSummary: prev?.summary,
+          legacy: legacyRows !== undefined,
+          scope: 'all',
+          before: legacyRows ?? (prev?.epoch != null ? viewOf(held, rows, prev.epoch, firstAt) : new Map()),
+          after: viewOf(held, rows, epoch, firstAt),
+          weight: (purl) => weights.get(purl) ?? 1,
+          epoch,
+          firstAt,
+        };
+        const g = `${item.matched.revision}\u0000${item.matched.updatedAt ?? ''}`;
+        let group = byRevision.get(g);
+        if (!group) byRevision.set(g, (group = { revision: item.matched.revision, updatedAt: item.matched.updatedAt, updates: [] }));
+        group.updates.push(update);
       }
-      for (const g of byRevision.values()) out.push(...(await this.write(g.updates, g.revision, g.updatedAt)));
-      await this.ensureMatchKeys(part.map((i) => ({ sbom: i.matched.sbom, platform: i.platform })));
+      for (const g of byRevision.values()) out.push(...(await this.write(g.updates, g.revision, g.updatedAt, evaluatedAt)));
     }
     return out;
   }
 
   /**
-   * Re-evaluates the advanced evaluations of every image holding one of `keys` by patching only
-   * those keys' findings: each distinct package version under the keys is matched once. Images
-   * recorded before their packages were (or with findings from before migration 0017) are returned
-   * in `full` for a whole re-match.
+   * Brings the advanced evaluations of every image holding one of `keys` up to date: each stored
+   * package under the keys is re-matched once, the rows that changed are closed and opened at a new
+   * epoch, and each evaluation's view of those keys moves from its pinned epoch to the new one (its
+   * diff, summary and history event come from the two views, so a run that stopped half way is
+   * caught up by the next). `all`: every key (a matcher upgrade); images are then read in chunks.
+   * Advanced evaluations that kept their own rows (before migration 0019) are returned in `full` for a
+   * whole re-match (Reevaluation also converts those that hold none of the keys).
    */
   async patchKeys(
     keys: readonly PackageKeyRef[],
     isAdvanced: (repository: string) => Promise<boolean>,
+    all = false,
   ): Promise<{ images: number; changed: number; full: { manifestDigest: string; platform: string }[] }> {
     const current = await this.vulndb.currentRevision();
-    const holding = new Map<string, { manifestDigest: string; platform: string }>();
-    const packagesOf = new Map<string, { ecosystem: string; name: string; purl: string; package: string; weight: number }[]>();
-    for (const part of chunks(keys, KEY_CHUNK)) {
-      const byKey = (eb: ExpressionBuilder<Database, 'image_match_keys' | 'image_match_packages'>) =>
-        eb.or(part.map((k) => eb.and([eb('ecosystem', '=', k.ecosystem), eb('name', '=', k.package)])));
-      for (const r of await this.db.selectFrom('image_match_keys').select(['manifest_digest', 'platform']).distinct().where(byKey).execute()) {
-        holding.set(imageKey(r.manifest_digest, r.platform), { manifestDigest: r.manifest_digest, platform: r.platform });
-      }
-      for (const r of await this.db.selectFrom('image_match_packages').select(['manifest_digest', 'platform', 'ecosystem', 'name', 'purl', 'package', 'weight']).where(byKey).execute()) {
-        const ik = imageKey(r.manifest_digest, r.platform);
-        let list = packagesOf.get(ik);
-        if (!list) packagesOf.set(ik, (list = []));
-        list.push(r);
-      }
-    }
-    // Evaluations holding findings carried over from before 0017 (no match key) are re-matched whole.
-    const legacy = new Set((await this.db.selectFrom('evaluation_findings').select(['repository', 'manifest_digest', 'platform']).distinct().where('ecosystem', 'is', null).execute()).map((r) => evalKey(r.repository, r.manifest_digest, r.platform)));
-    const full = new Map<string, { manifestDigest: string; platform: string }>();
-    for (const [ik, image] of holding) if (!packagesOf.has(ik)) full.set(ik, image);
+    const evaluatedAt = new Date().toISOString();
+    const keyList = keys.map((k) => ({ ecosystem: k.ecosystem, name: k.package }));
+    const touched = new Set(keyList.map((k) => `${k.ecosystem}\u0000${k.name}`));
 
-    // Match every distinct package under the touched keys once.
-    const packages = new Map<string, Package>();
-    for (const list of packagesOf.values()) {
-      for (const p of list) {
-        if (packages.has(p.package)) continue;
-        const pkg = packageFromJson(p.package);
-        if (pkg) packages.set(p.package, pkg);
-      }
+    // 1. Every stored package under the keys, matched once; its rows compared with the current ones.
+    const stored = await this.packages.storedPackagesUnder(keyList);
+    const packages = new Map<Package, PackageRef>();
+    for (const s of stored) {
+      const pkg = packageFromJson(s.json);
+      if (pkg) packages.set(pkg, s.ref);
     }
-    const findings = await this.matcher.match([...packages.values()]);
     const findingsOf = new Map<Package, Finding[]>();
-    for (const f of findings) {
-      let list = findingsOf.get(f.package);
-      if (!list) findingsOf.set(f.package, (list = []));
-      list.push(f);
-    }
-    const rowsByPackage = new Map<string, Map<string, NewRow>>();
+    for (const f of await this.matcher.match([...packages.keys()])) addTo(findingsOf, f.package, f);
+    const before = await this.packages.packageRows([...packages.values()]);
     const cache = this.rowCacheFor(current.revision);
-    for (const [json, pkg] of packages) rowsByPackage.set(json, rowsOf(findingsOf.get(pkg) ?? [], cache));
-
-    // The advanced evaluations of those images and their current rows under the touched keys.
-    const evaluations: { repository: string; manifestDigest: string; platform: string; summary: SeveritySummary; fingerprint: [number, number] | undefined }[] = [];
-    const images = [...packagesOf.keys()].map((ik) => {
-      const [manifestDigest = '', platform = ''] = ik.split('\u0000');
-      return { manifestDigest, platform };
-    });
-    for (const part of chunks([...new Set(images.map((i) => i.manifestDigest))], WRITE_CHUNK)) {
-      for (const e of await this.db.selectFrom('evaluations').select(['repository', 'manifest_digest', 'platform', 'summary', 'fingerprint']).where('manifest_digest', 'in', part).execute()) {
-        if (!packagesOf.has(imageKey(e.manifest_digest, e.platform)) || !(await isAdvanced(e.repository))) continue;
-        if (legacy.has(evalKey(e.repository, e.manifest_digest, e.platform))) {
-          full.set(imageKey(e.manifest_digest, e.platform), { manifestDigest: e.manifest_digest, platform: e.platform });
-          continue;
-        }
-        evaluations.push({ repository: e.repository, manifestDigest: e.manifest_digest, platform: e.platform, summary: parseJson(e.summary, emptySummary()), fingerprint: parseFingerprint(e.fingerprint) });
+    const closes: PackageRow[] = [];
+    const opens: (NewRow & { since: string })[] = [];
+    for (const [pkg, ref] of packages) {
+      const next = packageRowsOf(ref, findingsOf.get(pkg) ?? [], cache);
+      const now = new Map((before.get(refKeyOf(ref)) ?? []).filter((r) => r.toEpoch === null).map((r) => [rowKey(r.purl, r.vulnId), r]));
+      for (const [k, r] of now) {
+        const n = next.get(k);
+        if (!n || !sameRow(r, n)) closes.push(r);
+      }
+      for (const [k, n] of next) {
+        const r = now.get(k);
+        if (!r) opens.push({ ...n, since: evaluatedAt });
+        else if (!sameRow(r, n)) opens.push({ ...n, since: r.since });
       }
     }
-    const oldRows = new Map<string, Map<string, Row>>();
-    for (const part of chunks(keys, KEY_CHUNK)) {
-      const rows = await this.findingRows()
-        .where((eb) => eb.or(part.map((k) => eb.and([eb('f.ecosystem', '=', k.ecosystem), eb('f.name', '=', k.package)]))))
+    const epoch = await this.packages.writePackageChanges(closes, opens);
+    const closed = new Set(closes);
+    const after = new Map<string, PackageRow[]>();
+    for (const [rk, list] of before) after.set(rk, list.map((r) => (closed.has(r) ? { ...r, toEpoch: epoch } : r)));
+    for (const o of opens) addTo(after, refKeyOf(o), { ...o, fromEpoch: epoch, toEpoch: null });
+
+    // 2. The advanced evaluations of the images holding those keys, moved to the new epoch.
+    const full = new Map<string, { manifestDigest: string; platform: string }>();
+    let images = 0;
+    let changed = 0;
+    const patch = async (heldBy: Map<string, Held[]>): Promise<void> => {
+      const updates: EvaluationUpdate[] = [];
+      const imageList = [...heldBy.keys()].map((ik) => {
+        const [manifestDigest = '', platform = ''] = ik.split('\u0000');
+        return { manifestDigest, platform };
+      });
+      for (const part of chunks([...new Set(imageList.map((i) => i.manifestDigest))], WRITE_CHUNK)) {
+        const rows = await this.db
+          .selectFrom('evaluations')
+          .select(['repository', 'manifest_digest', 'platform', 'summary', 'epoch', 'first_at', 'evaluated_at'])
+          .where('manifest_digest', 'in', part)
+          .execute();
+        for (const e of rows) {
+          const held = heldBy.get(imageKey(e.manifest_digest, e.platform));
+          if (!held || !(await isAdvanced(e.repository))) continue;
+          if (e.epoch === null) {
+            full.set(imageKey(e.manifest_digest, e.platform), { manifestDigest: e.manifest_digest, platform: e.platform });
+            continue;
+          }
+          const firstAt = e.first_at ?? e.evaluated_at;
+          const weights = new Map(held.map((h) => [h.purl, h.weight]));
+          updates.push({
+            repository: e.repository,
+            manifestDigest: e.manifest_digest,
+            platform: e.platform,
+            kind: 'reevaluation',
+            previousSummary: parseJson(e.summary, emptySummary()),
+            legacy: false,
+            scope: 'keys',
+            before: viewOf(held, before, e.epoch, firstAt),
+            after: viewOf(held, after, epoch, firstAt),
+            weight: (purl) => weights.get(purl) ?? 1,
+            epoch,
+            firstAt,
+          });
+        }
+      }
+      for (const part of chunks(updates, all ? WRITE_CHUNK : updates.length || 1)) {
+        for (const a of await this.write(part, current.revision, current.updatedAt, evaluatedAt)) if (!isEmptyDiff(a.diff)) changed++;
+      }
+      images += new Set(updates.map((u) => imageKey(u.manifestDigest, u.platform))).size;
+    };
+
+    if (all) {
+      // Every image, a chunk at a time, with what it holds under the touched keys.
+      let last: { manifestDigest: string; platform: string } | undefined;
+      for (;;) {
+        let q = this.db.selectFrom('image_match_packages').select(['manifest_digest', 'platform']).distinct().orderBy('manifest_digest').orderBy('platform').limit(WRITE_CHUNK);
+        if (last) {
+          const l = last;
+          q = q.where((eb) => eb.or([eb('manifest_digest', '>', l.manifestDigest), eb.and([eb('manifest_digest', '=', l.manifestDigest), eb('platform', '>', l.platform)])]));
+        }
+        const page = await q.execute();
+        if (page.length === 0) break;
+        const tail = page[page.length - 1];
+        if (tail) last = { manifestDigest: tail.manifest_digest, platform: tail.platform };
+        const heldBy = new Map<string, Held[]>();
+        const rows = await this.db
+          .selectFrom('image_match_packages')
+          .select(['manifest_digest', 'platform', 'ecosystem', 'name', 'purl', 'weight'])
+          .where('manifest_digest', 'in', [...new Set(page.map((p) => p.manifest_digest))])
+          .execute();
+        for (const r of rows) {
+          if (touched.has(`${r.ecosystem}\u0000${r.name}`)) addTo(heldBy, imageKey(r.manifest_digest, r.platform), { ecosystem: r.ecosystem, name: r.name, purl: r.purl, weight: r.weight });
+        }
+        await patch(heldBy);
+      }
+    } else {
+      const heldBy = new Map<string, Held[]>();
+      for (const [ecosystem, names] of byEcosystem(keyList)) {
+        for (const part of chunks(names, KEY_CHUNK)) {
+          const rows = await this.db
+            .selectFrom('image_match_packages')
+            .select(['manifest_digest', 'platform', 'ecosystem', 'name', 'purl', 'weight'])
+            .where('ecosystem', '=', ecosystem)
+            .where('name', 'in', part)
+            .execute();
+          for (const r of rows) {
+            addTo(heldBy, imageKey(r.manifest_digest, r.platform), { ecosystem: r.ecosystem, name: r.name, purl: r.purl, weight: r.weight });
+          }
+        }
+      }
+      await patch(heldBy);
+    }
+    return { images, changed, full: [...full.values()] };
+  }
+
+  /**
+   * Findings an image had before migration 0019 applied since their own time: a package row that is
+   * younger (it was only stored now) takes the oldest such time, so the converted image keeps it.
+   */
+  private async keepLegacySince(
+    images: readonly { item: { repository: string; platform: string; matched: Matched }; held: readonly Held[] }[],
+    legacy: ReadonlyMap<string, ReadonlyMap<string, Row>>,
+    rows: Map<string, PackageRow[]>,
+  ): Promise<void> {
+    const lowered = new Map<PackageRow, string>();
+    for (const { item, held } of images) {
+      const own = legacy.get(evalKey(item.repository, item.matched.sbom.image.digest, item.platform));
+      if (!own) continue;
+      for (const h of held) {
+        for (const r of rows.get(refKeyOf(h)) ?? []) {
+          const since = own.get(rowKey(r.purl, r.vulnId))?.since;
+          if (r.toEpoch === null && since !== undefined && since < (lowered.get(r) ?? r.since)) lowered.set(r, since);
+        }
+      }
+    }
+    if (lowered.size === 0) return;
+    await this.packages.lowerSince(lowered);
+    for (const [rk, list] of rows) rows.set(rk, list.map((r) => { const since = lowered.get(r); return since === undefined ? r : { ...r, since }; }));
+  }
+
+
+  /** Summaries and pins of some evaluations (one query per chunk). */
+  private async evaluationsOf(
+    evals: readonly { repository: string; manifestDigest: string; platform: string }[],
+  ): Promise<Map<string, { summary: SeveritySummary; epoch: number | null; firstAt: string | null; evaluatedAt: string }>> {
+    const out = new Map<string, { summary: SeveritySummary; epoch: number | null; firstAt: string | null; evaluatedAt: string }>();
+    for (const part of chunks(evals, FILTER_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('evaluations')
+        .select(['repository', 'manifest_digest', 'platform', 'summary', 'epoch', 'first_at', 'evaluated_at'])
+        .where((eb) => eb.or(part.map((e) => eb.and([eb('repository', '=', e.repository), eb('manifest_digest', '=', e.manifestDigest), eb('platform', '=', e.platform)]))))
+        .execute();
+      for (const r of rows) out.set(evalKey(r.repository, r.manifest_digest, r.platform), { summary: parseJson(r.summary, emptySummary()), epoch: r.epoch, firstAt: r.first_at, evaluatedAt: r.evaluated_at });
+    }
+    return out;
+  }
+
+  /** The rows of evaluations made before migration 0019 (one query per chunk). */
+  private async legacyRowsOf(evals: readonly { repository: string; manifestDigest: string; platform: string }[]): Promise<Map<string, Map<string, Row>>> {
+    const out = new Map<string, Map<string, Row>>();
+    for (const part of chunks(evals, FILTER_CHUNK)) {
+      const rows = await this.legacyRows()
+        .where((eb) => eb.or(part.map((e) => eb.and([eb('f.repository', '=', e.repository), eb('f.manifest_digest', '=', e.manifestDigest), eb('f.platform', '=', e.platform)]))))
         .execute();
       for (const r of rows) {
         const ek = evalKey(r.repository, r.manifest_digest, r.platform);
-        let m = oldRows.get(ek);
-        if (!m) oldRows.set(ek, (m = new Map()));
-        m.set(rowKey(r.purl, r.vuln_id), rowFromDb(r));
+        let m = out.get(ek);
+        if (!m) out.set(ek, (m = new Map()));
+        m.set(rowKey(r.purl, r.vuln_id), legacyRowFromDb(r));
       }
     }
-    const updates: EvaluationUpdate[] = [];
-    for (const e of evaluations) {
-      if (full.has(imageKey(e.manifestDigest, e.platform))) continue;
-      const list = packagesOf.get(imageKey(e.manifestDigest, e.platform)) ?? [];
-      const weights = new Map(list.map((p) => [p.purl, p.weight]));
-      const after = new Map<string, NewRow>();
-      for (const p of list) for (const [k, r] of rowsByPackage.get(p.package) ?? []) if (!after.has(k)) after.set(k, r);
-      updates.push({
-        repository: e.repository,
-        manifestDigest: e.manifestDigest,
-        platform: e.platform,
-        kind: 'reevaluation',
-        previousSummary: e.summary,
-        previousFingerprint: e.fingerprint,
-        scope: 'keys',
-        before: oldRows.get(evalKey(e.repository, e.manifestDigest, e.platform)) ?? new Map(),
-        after,
-        weight: (purl) => weights.get(purl) ?? 1,
-      });
-    }
-    let changed = 0;
-    // One transaction for the whole patch: the touched keys' index pages are written once, not per chunk.
-    for (const a of await this.write(updates, current.revision, current.updatedAt)) if (!isEmptyDiff(a.diff)) changed++;
-    const patchedImages = new Set(updates.map((u) => imageKey(u.manifestDigest, u.platform)));
-    return { images: patchedImages.size, changed, full: [...full.values()] };
+    return out;
   }
 
-  /** Writes a chunk of updates in one transaction, then announces the re-evaluations that changed something. */
-  private async write(updates: readonly EvaluationUpdate[], revision: number, updatedAt: string | undefined): Promise<(Applied & { evaluatedAt: string })[]> {
-    const evaluatedAt = new Date().toISOString();
-    const applied = updates.map((u) => apply(u, evaluatedAt));
-    const deletes: { repository: string; manifestDigest: string; platform: string; purl: string; vulnId: string }[] = [];
-    const inserts: Database['evaluation_findings'][] = [];
-    const details = new Map<string, Database['finding_details']>();
-    for (const a of applied) {
-      if (a.update.unchanged) continue;
-      const { repository, manifestDigest, platform } = a.update;
-      for (const [key, old] of a.update.before) {
-        const now = a.rows.get(key);
-        if (now && sameRow(old, now)) continue;
-        deletes.push({ repository, manifestDigest, platform, purl: old.purl, vulnId: old.vulnId });
-      }
-      for (const [key, r] of a.rows) {
-        const old = a.update.before.get(key);
-        if (old && sameRow(old, r)) continue;
-        inserts.push({
-          repository,
-          manifest_digest: manifestDigest,
-          platform,
-          purl: r.purl,
-          vuln_id: r.vulnId,
-          ecosystem: r.ecosystem,
-          name: r.name,
-          severity: r.severity,
-          fixed: r.fixed ? 1 : 0,
-          since: r.since,
-          detail: r.detail,
-        });
-        if (!this.knownDetails.has(r.detail)) details.set(r.detail, { hash: r.detail, package: r.packageJson, vulnerability: r.vulnerabilityJson });
-      }
+  private legacyRows() {
+    return this.db.selectFrom('evaluation_findings as f').innerJoin('finding_details as d', 'd.hash', 'f.detail').selectAll('f').select(['d.package', 'd.vulnerability']);
+  }
+
+
+  /** A finding as history events show it (parsed once per row content). */
+  private refOf(r: Row): FindingRef {
+    const k = `${r.detail}\u0000${r.vulnId}\u0000${r.severity}`;
+    let ref = this.refs.get(k);
+    if (!ref) {
+      const v = parseJson<Partial<ReportVulnerability>>(r.vulnerabilityJson, {});
+      ref = { id: r.vulnId, severity: r.severity, package: parseJson<FindingRef['package']>(r.packageJson, { name: '', version: '', type: '', purl: r.purl }), fixedVersions: v.fixedVersions ?? [] };
+      if (this.refs.size > MAX_CACHE) this.refs.clear();
+      this.refs.set(k, ref);
     }
+    return ref;
+  }
+
+  /** The diff and the new summary of an update (pure: nothing written). */
+  private apply(update: EvaluationUpdate): Applied {
+    const first = update.previousSummary === undefined;
+    const added: FindingRef[] = [];
+    const changed: FindingChange[] = [];
+    const summary = update.scope === 'keys' && update.previousSummary ? { ...update.previousSummary } : emptySummary();
+    for (const [key, r] of update.after) {
+      summary[r.severity] += update.weight(r.purl);
+      const old = update.before.get(key);
+      if (!old) {
+        added.push(this.refOf(r));
+        continue;
+      }
+      const severityChanged = old.severity !== r.severity;
+      const fixAvailable = !old.fixed && r.fixed;
+      if (severityChanged || fixAvailable) changed.push({ ...this.refOf(r), ...(severityChanged ? { previousSeverity: old.severity } : {}), ...(fixAvailable ? { fixAvailable: true } : {}) });
+    }
+    const removed: FindingRef[] = [];
+    for (const [key, old] of update.before) {
+      if (update.scope === 'keys') summary[old.severity] = Math.max(0, summary[old.severity] - update.weight(old.purl));
+      if (!update.after.has(key)) removed.push(this.refOf(old));
+    }
+    return { update, rows: update.after, diff: { added, removed, changed }, summary, first };
+  }
+
+  /** Writes evaluations (their pins and summaries) and history events in one transaction, then announces re-evaluations that changed something. */
+  private async write(updates: readonly EvaluationUpdate[], revision: number, updatedAt: string | undefined, evaluatedAt: string): Promise<(Applied & { evaluatedAt: string })[]> {
+    const applied = updates.map((u) => this.apply(u));
     const evaluationRows = applied.map((a) => ({
       repository: a.update.repository,
       manifest_digest: a.update.manifestDigest,
@@ -572,7 +563,9 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       findings: '',
       report: '',
       db_updated_at: updatedAt ?? null,
-      fingerprint: a.fingerprint ? fingerprintText(a.fingerprint) : null,
+      fingerprint: null,
+      epoch: a.update.epoch,
+      first_at: a.update.firstAt,
     }));
     const events = applied
       .filter((a) => a.first || !isEmptyDiff(a.diff))
@@ -589,35 +582,12 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
         changed: JSON.stringify(a.diff.changed),
         summary: JSON.stringify(a.summary),
       }));
+    const legacy = applied.filter((a) => a.update.legacy).map((a) => a.update);
     await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(deletes, FILTER_CHUNK)) {
+      for (const part of chunks(legacy, FILTER_CHUNK)) {
         await trx
           .deleteFrom('evaluation_findings')
-          .where((eb) =>
-            eb.or(
-              part.map((d) =>
-                eb.and([eb('repository', '=', d.repository), eb('manifest_digest', '=', d.manifestDigest), eb('platform', '=', d.platform), eb('purl', '=', d.purl), eb('vuln_id', '=', d.vulnId)]),
-              ),
-            ),
-          )
-          .execute();
-      }
-      for (const part of chunks([...details.values()], ROW_CHUNK)) await trx.insertInto('finding_details').values(part).onConflict((oc) => oc.doNothing()).execute();
-      for (const part of chunks(inserts, ROW_CHUNK)) {
-        // An analysis and a re-evaluation of the same image may race: the later write wins, neither fails.
-        await trx
-          .insertInto('evaluation_findings')
-          .values(part)
-          .onConflict((oc) =>
-            oc.columns(['repository', 'manifest_digest', 'platform', 'purl', 'vuln_id']).doUpdateSet((eb) => ({
-              ecosystem: eb.ref('excluded.ecosystem'),
-              name: eb.ref('excluded.name'),
-              severity: eb.ref('excluded.severity'),
-              fixed: eb.ref('excluded.fixed'),
-              since: eb.ref('excluded.since'),
-              detail: eb.ref('excluded.detail'),
-            })),
-          )
+          .where((eb) => eb.or(part.map((u) => eb.and([eb('repository', '=', u.repository), eb('manifest_digest', '=', u.manifestDigest), eb('platform', '=', u.platform)]))))
           .execute();
       }
       for (const part of chunks(evaluationRows, ROW_CHUNK)) {
@@ -634,14 +604,14 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
               report: eb.ref('excluded.report'),
               db_updated_at: eb.ref('excluded.db_updated_at'),
               fingerprint: eb.ref('excluded.fingerprint'),
+              epoch: eb.ref('excluded.epoch'),
+              first_at: eb.ref('excluded.first_at'),
             })),
           )
           .execute();
       }
       for (const part of chunks(events, ROW_CHUNK)) await trx.insertInto('evaluation_events').values(part).execute();
     });
-    if (this.knownDetails.size > MAX_ROW_CACHE) this.knownDetails.clear();
-    for (const d of details.keys()) this.knownDetails.add(d);
     await this.announce(
       applied.filter((a) => a.update.kind === 'reevaluation' && !a.first && !isEmptyDiff(a.diff)),
       revision,
@@ -650,53 +620,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     return applied.map((a) => ({ ...a, evaluatedAt }));
   }
 
-  /** Summaries and fingerprints of some evaluations (one query per chunk). */
-  private async evaluationsOf(
-    evals: readonly { repository: string; manifestDigest: string; platform: string }[],
-  ): Promise<Map<string, { summary: SeveritySummary; fingerprint: [number, number] | undefined }>> {
-    const out = new Map<string, { summary: SeveritySummary; fingerprint: [number, number] | undefined }>();
-    for (const part of chunks(evals, FILTER_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('evaluations')
-        .select(['repository', 'manifest_digest', 'platform', 'summary', 'fingerprint'])
-        .where((eb) => eb.or(part.map((e) => eb.and([eb('repository', '=', e.repository), eb('manifest_digest', '=', e.manifestDigest), eb('platform', '=', e.platform)]))))
-        .execute();
-      for (const r of rows) out.set(evalKey(r.repository, r.manifest_digest, r.platform), { summary: parseJson(r.summary, emptySummary()), fingerprint: parseFingerprint(r.fingerprint) });
-    }
-    return out;
-  }
-
-  /** The finding rows of some evaluations (one query per chunk). */
-  private async rowsOf(evals: readonly { repository: string; manifestDigest: string; platform: string }[]): Promise<Map<string, Map<string, Row>>> {
-    const out = new Map<string, Map<string, Row>>();
-    for (const part of chunks(evals, FILTER_CHUNK)) {
-      const rows = await this.findingRows()
-        .where((eb) => eb.or(part.map((e) => eb.and([eb('f.repository', '=', e.repository), eb('f.manifest_digest', '=', e.manifestDigest), eb('f.platform', '=', e.platform)]))))
-        .execute();
-      for (const r of rows) {
-        const ek = evalKey(r.repository, r.manifest_digest, r.platform);
-        let m = out.get(ek);
-        if (!m) out.set(ek, (m = new Map()));
-        m.set(rowKey(r.purl, r.vuln_id), rowFromDb(r));
-      }
-    }
-    return out;
-  }
-
-  private rowCache: RowCache = { revision: -1, rows: new Map() };
-  /** finding_details rows known to exist (written by this process): not sent again. */
-  private readonly knownDetails = new Set<string>();
-
-  /** Finding rows with their details. */
-  private findingRows() {
-    return this.db
-      .selectFrom('evaluation_findings as f')
-      .innerJoin('finding_details as d', 'd.hash', 'f.detail')
-      .select(['f.repository', 'f.manifest_digest', 'f.platform', 'f.purl', 'f.vuln_id', 'f.ecosystem', 'f.name', 'f.severity', 'f.fixed', 'f.since', 'f.detail', 'd.package', 'd.vulnerability']);
-  }
-
   private rowCacheFor(revision: number): RowCache {
-    if (this.rowCache.revision !== revision || this.rowCache.rows.size > MAX_ROW_CACHE) this.rowCache = { revision, rows: new Map() };
+    if (this.rowCache.revision !== revision || this.rowCache.rows.size > MAX_CACHE) this.rowCache = { revision, rows: new Map() };
     return this.rowCache;
   }
 
@@ -731,14 +656,17 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
   async reportFor(repository: string, sbom: ImageSbom, platform: string): Promise<VulnerabilityReport> {
     const stored = await this.db
       .selectFrom('evaluations')
-      .select(['revision', 'evaluated_at', 'db_updated_at'])
+      .select(['revision', 'evaluated_at', 'db_updated_at', 'epoch', 'first_at'])
       .where('repository', '=', repository)
       .where('manifest_digest', '=', sbom.image.digest)
       .where('platform', '=', platform)
       .executeTakeFirst();
     if (!stored) return (await this.evaluate(repository, sbom, platform)).report;
-    const rows = await this.findingRows().where('f.repository', '=', repository).where('f.manifest_digest', '=', sbom.image.digest).where('f.platform', '=', platform).execute();
-    return this.assemble(sbom, rows.map(rowFromDb), {
+    const rows =
+      stored.epoch === null
+        ? (await this.legacyRows().where('f.repository', '=', repository).where('f.manifest_digest', '=', sbom.image.digest).where('f.platform', '=', platform).execute()).map(legacyRowFromDb)
+        : await this.packages.pinnedRows(sbom.image.digest, platform, stored.epoch, stored.first_at ?? stored.evaluated_at);
+    return this.assemble(sbom, rows, {
       evaluatedAt: stored.evaluated_at,
       db: { version: stored.revision, ...(stored.db_updated_at !== null ? { updatedAt: stored.db_updated_at } : {}) },
     });
@@ -781,6 +709,35 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     if (!sbom) return undefined;
     const { report } = await this.evaluate(repository, sbom, record.platform);
     return { summary: report.summary, evaluatedAt: report.evaluatedAt };
+  }
+
+  /**
+   * Tagged images whose evaluation (in their repository) contains advisory `id`: evaluations read
+   * from package rows at their pinned epoch, and those that kept their own rows (indexed by advisory).
+   */
+  async imagesAffectedBy(id: string): Promise<{ repository: string; tag: string; digest: string }[]> {
+    const pinned = await this.db
+      .selectFrom('package_findings as f')
+      .innerJoin('image_match_packages as p', (j) => j.onRef('p.ecosystem', '=', 'f.ecosystem').onRef('p.name', '=', 'f.name').onRef('p.purl', '=', 'f.purl'))
+      .innerJoin('evaluations as e', (j) => j.onRef('e.manifest_digest', '=', 'p.manifest_digest').onRef('e.platform', '=', 'p.platform'))
+      .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'e.manifest_digest').onRef('a.platform', '=', 'e.platform'))
+      .innerJoin('tags as t', (j) => j.onRef('t.manifest_digest', '=', 'a.root_digest').onRef('t.repository', '=', 'e.repository'))
+      .select(['t.repository', 't.name', 'a.root_digest'])
+      .where('f.vuln_id', '=', id)
+      .where('e.epoch', 'is not', null)
+      .whereRef('f.from_epoch', '<=', 'e.epoch')
+      .where((eb) => eb.or([eb('f.to_epoch', 'is', null), eb('f.to_epoch', '>', eb.ref('e.epoch'))]))
+      .execute();
+    const own = await this.db
+      .selectFrom('evaluation_findings as f')
+      .innerJoin('analyses as a', (j) => j.onRef('a.manifest_digest', '=', 'f.manifest_digest').onRef('a.platform', '=', 'f.platform'))
+      .innerJoin('tags as t', (j) => j.onRef('t.manifest_digest', '=', 'a.root_digest').onRef('t.repository', '=', 'f.repository'))
+      .select(['t.repository', 't.name', 'a.root_digest'])
+      .where('f.vuln_id', '=', id)
+      .execute();
+    const out = new Map<string, { repository: string; tag: string; digest: string }>();
+    for (const r of [...pinned, ...own]) out.set(`${r.repository}:${r.name}`, { repository: r.repository, tag: r.name, digest: r.root_digest });
+    return [...out.values()].sort((a, b) => (a.repository === b.repository ? (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0) : a.repository < b.repository ? -1 : 1));
   }
 
   /** The history of the repository's evaluations of an image, oldest first. */
@@ -837,7 +794,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
         }
         if (seen.has(`${kk}\u0000${p.purl}`)) continue;
         seen.add(`${kk}\u0000${p.purl}`);
-        packageRows.push({ manifest_digest: sbom.image.digest, platform, ecosystem: k.ecosystem, name: k.name, purl: p.purl, package: JSON.stringify(matchPackageOf(p, sbom)), weight: weights.get(p.purl) ?? 1 });
+        packageRows.push({ manifest_digest: sbom.image.digest, platform, ecosystem: k.ecosystem, name: k.name, purl: p.purl, package: '', weight: weights.get(p.purl) ?? 1 });
       }
     }
     if (keyRows.length + packageRows.length === 0) return;

@@ -18,8 +18,7 @@ import type { VulnDb } from '../vulndb/vulndb-store.js';
 import { isEmptyDiff, type ImageEvaluator, type Matched } from './image-evaluator.js';
 
 export const REEVALUATE_JOB = 'reevaluate';
-const KEY_CHUNK = 200;
-/** Above this many touched keys a re-evaluation re-matches the affected images whole (see run). */
+/** Above this many touched keys a re-evaluation reads every image's packages in chunks (see run). */
 const PATCH_MAX_KEYS = 2_000;
 /** Images whose SBOMs are held in memory at once during a whole re-match. */
 const IMAGE_CHUNK = 200;
@@ -96,11 +95,11 @@ export class Reevaluation {
     let keys: { ecosystem: string; package: string }[] = [];
     let outcome: { images: number; changed: number };
     if (full) {
-      const images = (await this.deps.db.selectFrom('evaluations').select(['manifest_digest', 'platform']).distinct().execute()).map((r) => ({
-        manifestDigest: r.manifest_digest,
-        platform: r.platform,
-      }));
-      outcome = await this.rematch(images, isAdvanced);
+      // A matcher upgrade: every stored package re-matched once; images read a chunk at a time.
+      const all = (await this.deps.db.selectFrom('match_packages').select(['ecosystem', 'name']).distinct().execute()).map((r) => ({ ecosystem: r.ecosystem, package: r.name }));
+      const patched = await this.deps.evaluator.patchKeys(all, isAdvanced, true);
+      const rest = await this.rematch(await this.withLegacy(patched.full), isAdvanced);
+      outcome = { images: patched.images + rest.images, changed: patched.changed + rest.changed };
     } else {
       keys = await this.deps.db
         .selectFrom('vuln_changes')
@@ -109,22 +108,28 @@ export class Reevaluation {
         .where('revision', '>', from)
         .where('revision', '<=', to)
         .execute();
-      if (keys.length > PATCH_MAX_KEYS) {
-        // A bulk import (a first import, a feed rebuilt) touches most keys: re-matching whole images in
-        // chunks bounds memory, where a patch would hold every touched key's rows at once.
-        outcome = await this.rematch(await this.imagesWithKeys(keys), isAdvanced);
-      } else {
-        // Only the touched keys' findings change: patch those, re-match whole only what cannot be patched.
-        const patched = keys.length > 0 ? await this.deps.evaluator.patchKeys(keys, isAdvanced) : { images: 0, changed: 0, full: [] };
-        const rest = await this.rematch(patched.full, isAdvanced);
-        outcome = { images: patched.images + rest.images, changed: patched.changed + rest.changed };
-      }
+      // Only the touched keys' packages are re-matched; a bulk import (a first import, a feed rebuilt)
+      // that touches most keys reads the images a chunk at a time instead of by key.
+      const patched = keys.length > 0 ? await this.deps.evaluator.patchKeys(keys, isAdvanced, keys.length > PATCH_MAX_KEYS) : { images: 0, changed: 0, full: [] };
+      const rest = await this.rematch(await this.withLegacy(patched.full), isAdvanced);
+      outcome = { images: patched.images + rest.images, changed: patched.changed + rest.changed };
     }
     await this.saveState(to);
+    await this.deps.evaluator.collectUnpinnedRows();
     await this.deps.db.deleteFrom('vuln_changes').where('revision', '<=', to).execute();
     const result = { fromRevision: from, toRevision: to, full, touchedKeys: keys.length, ...outcome };
     this.deps.log.info(result, 're-evaluated advanced repositories');
     return result;
+  }
+
+  /**
+   * These images plus every image with an evaluation that kept its own rows (before migration 0019):
+   * the advanced ones among them are converted by their first re-evaluation, whatever it touched.
+   */
+  private async withLegacy(images: readonly { manifestDigest: string; platform: string }[]): Promise<{ manifestDigest: string; platform: string }[]> {
+    const legacy = await this.deps.db.selectFrom('evaluations').select(['manifest_digest', 'platform']).distinct().where('epoch', 'is', null).execute();
+    const all = [...images, ...legacy.map((r) => ({ manifestDigest: r.manifest_digest, platform: r.platform }))];
+    return [...new Map(all.map((i) => [`${i.manifestDigest} ${i.platform}`, i])).values()];
   }
 
   /** Re-matches whole SBOMs for the advanced evaluations of these images, a chunk of images at a time. */
@@ -164,21 +169,5 @@ export class Reevaluation {
       for (const a of await this.deps.evaluator.storeMany(items, 'reevaluation')) if (!isEmptyDiff(a.diff)) changed++;
     }
     return { images: evaluated, changed };
-  }
-
-  /** Images whose stored SBOM has a package under one of these (ecosystem, name) keys. */
-  private async imagesWithKeys(keys: readonly { ecosystem: string; package: string }[]): Promise<{ manifestDigest: string; platform: string }[]> {
-    const found = new Map<string, { manifestDigest: string; platform: string }>();
-    for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-      const part = keys.slice(i, i + KEY_CHUNK);
-      const rows = await this.deps.db
-        .selectFrom('image_match_keys')
-        .select(['manifest_digest', 'platform'])
-        .distinct()
-        .where((eb) => eb.or(part.map((k) => eb.and([eb('ecosystem', '=', k.ecosystem), eb('name', '=', k.package)]))))
-        .execute();
-      for (const r of rows) found.set(`${r.manifest_digest} ${r.platform}`, { manifestDigest: r.manifest_digest, platform: r.platform });
-    }
-    return [...found.values()];
   }
 }

@@ -15,6 +15,10 @@ export interface EvaluationsTable {
   db_updated_at: string | null;
   /** XOR of the finding rows' 64-bit hashes (hex); null when unknown (findings carried over by 0016). */
   fingerprint: string | null;
+  /** The findings epoch the evaluation reads package_findings at; null: its rows are in evaluation_findings (before 0019). */
+  epoch: number | null;
+  /** When the image was first evaluated in the repository (no finding applies to it from before). */
+  first_at: string | null;
 }
 
 /** One finding of an evaluation: a package (by purl) and a canonical advisory id (migration 0016). */
@@ -52,7 +56,7 @@ export interface ImageMatchPackagesTable {
   ecosystem: string;
   name: string;
   purl: string;
-  /** JSON of the package as the matcher needs it (name, version, type, purl, ecosystem, source). */
+  /** JSON of the package as the matcher needs it; '' since migration 0019 (kept once in match_packages). */
   package: string;
   /** How many report entries (purl + locations) the image has for this purl: the summary counts each. */
   weight: number;
@@ -95,6 +99,34 @@ export interface ReevaluationStateTable {
   updated_at: string;
 }
 
+/** A package some image was matched by (migration 0019). */
+export interface MatchPackagesTable {
+  ecosystem: string;
+  name: string;
+  purl: string;
+  /** The package as the matcher needs it (JSON). */
+  package: string;
+}
+
+/** One finding of a package while it held: epochs [from_epoch, to_epoch), to_epoch null while current. */
+export interface PackageFindingsTable {
+  ecosystem: string;
+  name: string;
+  purl: string;
+  vuln_id: string;
+  severity: string;
+  fixed: number;
+  since: string;
+  detail: string;
+  from_epoch: number;
+  to_epoch: number | null;
+}
+
+export interface FindingsEpochTable {
+  id: number;
+  epoch: number;
+}
+
 export interface EvaluationTables {
   evaluations: EvaluationsTable;
   evaluation_events: EvaluationEventsTable;
@@ -104,4 +136,7 @@ export interface EvaluationTables {
   image_match_keys: ImageMatchKeysTable;
   vuln_changes: VulnChangesTable;
   reevaluation_state: ReevaluationStateTable;
+  match_packages: MatchPackagesTable;
+  package_findings: PackageFindingsTable;
+  findings_epoch: FindingsEpochTable;
 }
