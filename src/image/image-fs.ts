@@ -2,7 +2,7 @@
  * The squashed, read-only view of an image's selected files: overlays extracted layers in order
  * (whiteouts, opaque dirs, hardlinks) and resolves symlinks inside the image with a bounded hop count.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { ImageFile, ImageFs } from '../analysis/cataloger.js';
 import type { ExtractedFile, ExtractedLayer } from './layer-extractor.js';
@@ -16,21 +16,49 @@ interface Node {
   target?: string;
 }
 
+/** Reads bodies out of spill segments, one open descriptor per segment for the life of the view. */
+class SpillReader {
+  private readonly fds = new Map<string, number>();
+
+  read(f: ExtractedFile): Uint8Array {
+    if (f.data) return f.data;
+    if (f.spillPath === undefined) return new Uint8Array(0);
+    if (f.spillOffset === undefined) return readFileSync(f.spillPath);
+    let fd = this.fds.get(f.spillPath);
+    if (fd === undefined) this.fds.set(f.spillPath, (fd = openSync(f.spillPath, 'r')));
+    const out = Buffer.allocUnsafe(f.size);
+    let done = 0;
+    while (done < f.size) {
+      const n = readSync(fd, out, done, f.size - done, f.spillOffset + done);
+      if (n === 0) throw new Error(`spilled body of ${f.path} is truncated`);
+      done += n;
+    }
+    return out;
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+}
+
 class OverlayFs implements ImageFs {
-  constructor(private readonly nodes: Map<string, Node>, private readonly spills: string[]) {}
+  private readonly reader = new SpillReader();
+
+  constructor(private readonly nodes: Map<string, Node>, private readonly spills: ReadonlySet<string>) {}
 
   get(path: string): ImageFile | undefined {
     const resolved = this.resolve(posix.normalize('/' + path), 0);
     if (resolved === undefined) return undefined;
     const n = this.nodes.get(resolved);
-    return n?.kind === 'file' && n.file ? toImageFile(resolved, n.file, n.layerIndex) : undefined;
+    return n?.kind === 'file' && n.file ? toImageFile(resolved, n.file, n.layerIndex, this.reader) : undefined;
   }
 
   *files(): Iterable<ImageFile> {
     const paths = [...this.nodes.keys()].sort();
     for (const p of paths) {
       const n = this.nodes.get(p);
-      if (n?.kind === 'file' && n.file) yield toImageFile(p, n.file, n.layerIndex);
+      if (n?.kind === 'file' && n.file) yield toImageFile(p, n.file, n.layerIndex, this.reader);
     }
   }
 
@@ -54,12 +82,13 @@ class OverlayFs implements ImageFs {
   }
 
   dispose(): void {
+    this.reader.close();
     for (const s of this.spills) rmSync(s, { force: true });
   }
 }
 
-function toImageFile(path: string, f: ExtractedFile, layerIndex: number): ImageFile {
-  const bytes = (): Uint8Array => f.data ?? (f.spillPath !== undefined ? readFileSync(f.spillPath) : new Uint8Array(0));
+function toImageFile(path: string, f: ExtractedFile, layerIndex: number, reader: SpillReader): ImageFile {
+  const bytes = (): Uint8Array => reader.read(f);
   return {
     path,
     size: f.size,
@@ -83,7 +112,7 @@ function removeTree(nodes: Map<string, Node>, path: string, keepSelf: boolean): 
 /** Overlays per-layer extraction results, lowest layer first, into the final view. */
 export function assembleImageFs(layers: readonly ExtractedLayer[]): DisposableImageFs {
   const nodes = new Map<string, Node>();
-  const spills: string[] = [];
+  const spills = new Set<string>();
   layers.forEach((layer, layerIndex) => {
     // Within one layer, opaque markers and whiteouts apply to lower layers only, so apply them first.
     for (const d of layer.opaqueDirs) removeTree(nodes, d, true);
@@ -92,7 +121,7 @@ export function assembleImageFs(layers: readonly ExtractedLayer[]): DisposableIm
     for (const p of layer.written) nodes.delete(p);
     for (const f of layer.files) {
       nodes.set(f.path, { kind: 'file', layerIndex, file: f });
-      if (f.spillPath !== undefined) spills.push(f.spillPath);
+      if (f.spillPath !== undefined) spills.add(f.spillPath);
     }
     for (const s of layer.symlinks) nodes.set(s.path, { kind: 'symlink', layerIndex, target: s.target });
     for (const h of layer.hardlinks) {

@@ -34,6 +34,8 @@ export interface ExtractedFile {
   /** In-memory body, or `spillPath` for large files. */
   readonly data?: Uint8Array;
   readonly spillPath?: string;
+  /** Where the body starts in `spillPath` when that is a layer's spill segment (many bodies); absent: the whole file. */
+  readonly spillOffset?: number;
 }
 
 export interface ExtractedLayer {
@@ -68,6 +70,7 @@ export async function extractLayer(
     skippedTooLarge: [],
   };
   const openFds = new Set<number>();
+  let segment: { path: string; fd: number; end: number } | undefined;
   try {
     await readLayer(
       blob,
@@ -97,19 +100,21 @@ export async function extractLayer(
           return undefined;
         }
         if (e.size > limits.inMemoryBytes && limits.spillDir !== undefined) {
-          const spillPath = join(limits.spillDir, `f${process.pid}-${++spillSeq}`);
-          // Sync writes keep the tar parser's flow simple; chunks are at most a few hundred KiB.
-          const fd = openSync(spillPath, 'w');
-          openFds.add(fd);
+          // One spill segment per layer, bodies one after the other: a file per body cost an open, a
+          // close and an unlink each (seconds for the tens of thousands of package.json of a node_modules).
+          if (!segment) {
+            const path = join(limits.spillDir, `s${process.pid}-${++spillSeq}`);
+            segment = { path, fd: openSync(path, 'w'), end: 0 };
+            openFds.add(segment.fd);
+          }
+          const seg = segment;
+          const offset = seg.end;
+          seg.end += e.size;
+          out.files.push({ path: e.path, size: e.size, mode: e.mode, spillPath: seg.path, spillOffset: offset });
           let written = 0;
-          out.files.push({ path: e.path, size: e.size, mode: e.mode, spillPath });
           return (chunk) => {
-            writeSync(fd, chunk);
+            writeSync(seg.fd, chunk, 0, chunk.length, offset + written);
             written += chunk.length;
-            if (written >= e.size) {
-              openFds.delete(fd);
-              closeSync(fd);
-            }
           };
         }
         const data = new Uint8Array(e.size);
@@ -130,10 +135,11 @@ export async function extractLayer(
     disposeExtracted(out);
     throw err;
   }
+  for (const fd of openFds) closeSync(fd);
   return out;
 }
 
 /** Deletes the spill files of an extraction result that will not be assembled (or is evicted from cache). */
 export function disposeExtracted(layer: ExtractedLayer): void {
-  for (const f of layer.files) if (f.spillPath !== undefined) rmSync(f.spillPath, { force: true });
+  for (const path of new Set(layer.files.map((f) => f.spillPath))) if (path !== undefined) rmSync(path, { force: true });
 }

@@ -118,7 +118,10 @@ export class FsLayerCache implements LayerCache {
       await write(headerBuf);
       for (const f of layer.files) {
         if (f.data) await write(f.data);
-        else if (f.spillPath !== undefined) for await (const c of createReadStream(f.spillPath)) await write(c as Buffer);
+        else if (f.spillPath !== undefined && f.size > 0) {
+          const range = f.spillOffset === undefined ? {} : { start: f.spillOffset, end: f.spillOffset + f.size - 1 };
+          for await (const c of createReadStream(f.spillPath, range)) await write(c as Buffer);
+        }
       }
       await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       await rename(tmp, file);
