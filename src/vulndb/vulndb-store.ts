@@ -63,6 +63,8 @@ export interface AffectedRow {
   readonly ranges: string;
   readonly versions: string;
   readonly severity: string | null;
+  /** The vulnerability's canonical id (the alias map's, else `vulnId` itself). */
+  readonly canonicalId: string;
 }
 
 export interface VulnInfo {
@@ -326,24 +328,40 @@ export class VulnDb {
     };
   }
 
-  /** Affected rows for the given (ecosystem, package) keys: one indexed query per chunk of keys of an ecosystem. */
+  /**
+   * Affected rows for the given (ecosystem, package) keys with their canonical ids: one indexed query
+   * per chunk of keys of an ecosystem, the alias map joined in (no second round trip per vulnerability).
+   */
   async affectedFor(keys: readonly { readonly ecosystem: string; readonly name: string }[]): Promise<AffectedRow[]> {
-    const byEco = new Map<string, string[]>();
+    const byEco = new Map<string, Set<string>>();
     for (const k of keys) {
-      const list = byEco.get(k.ecosystem);
-      if (list) list.push(k.name);
-      else byEco.set(k.ecosystem, [k.name]);
+      const set = byEco.get(k.ecosystem);
+      if (set) set.add(k.name);
+      else byEco.set(k.ecosystem, new Set([k.name]));
     }
     const out: AffectedRow[] = [];
     for (const [ecosystem, names] of byEco) {
-      for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
+      for (const part of chunks([...names], KEY_CHUNK)) {
+        // Selected under the AffectedRow names, so the driver's row objects are returned as they are.
         const rows = await this.db
-          .selectFrom('vuln_affected')
-          .select(['source', 'record_key', 'vuln_id', 'ecosystem', 'package', 'status', 'ranges', 'versions', 'severity'])
-          .where('ecosystem', '=', ecosystem)
-          .where('package', 'in', part)
+          .selectFrom('vuln_affected as f')
+          .leftJoin('vuln_alias as a', 'a.alias', 'f.vuln_id')
+          .select((eb) => [
+            'f.source',
+            'f.record_key as recordKey',
+            'f.vuln_id as vulnId',
+            'f.ecosystem',
+            'f.package',
+            'f.status',
+            'f.ranges',
+            'f.versions',
+            'f.severity',
+            eb.fn.coalesce('a.canonical_id', 'f.vuln_id').as('canonicalId'),
+          ])
+          .where('f.ecosystem', '=', ecosystem)
+          .where('f.package', 'in', part)
           .execute();
-        for (const r of rows) out.push({ ...r, recordKey: r.record_key, vulnId: r.vuln_id });
+        for (const r of rows) out.push(r);
       }
     }
     return out;
@@ -376,25 +394,48 @@ export class VulnDb {
     return out;
   }
 
-  /** Aliases, best severity and CVE metrics for canonical ids (batched). */
+  /**
+   * Aliases, best severity and CVE metrics for canonical ids: one query per chunk joining each id's
+   * alias group to its (non-withdrawn) advisories and CVE metrics. Ids the alias map does not know
+   * (none after an import rebuilt it) are read on their own.
+   */
   async vulnInfo(canonical: readonly string[]): Promise<Map<string, VulnInfo>> {
-    const members = new Map<string, string[]>();
-    for (const part of chunks([...new Set(canonical)], KEY_CHUNK)) {
-      for (const r of await this.db.selectFrom('vuln_alias').select(['alias', 'canonical_id']).where('canonical_id', 'in', part).execute()) {
-        const l = members.get(r.canonical_id);
-        if (l) l.push(r.alias);
-        else members.set(r.canonical_id, [r.alias]);
+    type Entry = { severity: Severity | undefined; summary: string | null };
+    const members = new Map<string, Set<string>>();
+    const sev = new Map<string, Entry[]>();
+    const metrics = new Map<string, CveMetrics>();
+    const wanted = [...new Set(canonical)];
+    const addAdvisory = (id: string, severity: string | null, summary: string | null) => {
+      const e = { severity: severity === null ? undefined : (JSON.parse(severity) as Severity), summary };
+      const l = sev.get(id);
+      if (l) l.push(e);
+      else sev.set(id, [e]);
+    };
+    for (const part of chunks(wanted, KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('vuln_alias as a')
+        .leftJoin('vuln_advisory as v', (j) => j.onRef('v.id', '=', 'a.alias').on('v.withdrawn', '=', 0))
+        .select(['a.canonical_id', 'a.alias', 'v.id', 'v.severity', 'v.summary'])
+        .where('a.canonical_id', 'in', part)
+        .execute();
+      const cves = new Set<string>();
+      for (const r of rows) {
+        // One row per (alias, advisory of that id); an alias with several advisories repeats.
+        let group = members.get(r.canonical_id);
+        if (!group) members.set(r.canonical_id, (group = new Set()));
+        group.add(r.alias);
+        if (r.id !== null) addAdvisory(r.id, r.severity, r.summary);
+        if (r.alias.startsWith('CVE-')) cves.add(r.alias);
+      }
+      // Metrics in their own query: joined in, their columns would repeat on every advisory row.
+      for (const part2 of chunks([...cves], KEY_CHUNK)) {
+        for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', part2).execute()) metrics.set(r.cve, metricsFromRow(r));
       }
     }
-    const allIds = [...new Set([...canonical, ...[...members.values()].flat()])];
-    const sev = new Map<string, { severity: Severity | undefined; summary: string | null }[]>();
-    const metrics = new Map<string, CveMetrics>();
-    for (const part of chunks(allIds, KEY_CHUNK)) {
+    const unknown = wanted.filter((id) => !members.has(id));
+    for (const part of chunks(unknown, KEY_CHUNK)) {
       for (const r of await this.db.selectFrom('vuln_advisory').select(['id', 'severity', 'summary']).where('id', 'in', part).where('withdrawn', '=', 0).execute()) {
-        const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
-        const l = sev.get(r.id);
-        if (l) l.push(e);
-        else sev.set(r.id, [e]);
+        addAdvisory(r.id, r.severity, r.summary);
       }
       const cves = part.filter((id) => id.startsWith('CVE-'));
       if (cves.length > 0) {
@@ -402,8 +443,9 @@ export class VulnDb {
       }
     }
     const out = new Map<string, VulnInfo>();
-    for (const id of new Set(canonical)) {
-      const ids = members.get(id) ?? [id];
+    for (const id of wanted) {
+      const group = members.get(id);
+      const ids = group ? [...group] : [id];
       const entries = ids.flatMap((x) => sev.get(x) ?? []);
       const cvss = entries.flatMap((e) => e.severity?.cvss ?? []);
       const rating = entries.map((e) => e.severity?.rating).find((r) => r !== undefined);
