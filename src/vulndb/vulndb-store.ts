@@ -242,8 +242,9 @@ export class VulnDb {
           }
           for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
         }
+        // A database migrated to vuln_info (0018) gets it filled by its next import, changed or not.
+        if (added + updated + gone.length > 0 || (await infoMissing(trx))) await rebuildAliases(trx);
         if (changed) {
-          if (added + updated + gone.length > 0) await rebuildAliases(trx);
           revision++;
           const rows = [...touched].flatMap((k) => {
             const [ecosystem = '', pkg = ''] = k.split('\u0000');
@@ -395,21 +396,48 @@ export class VulnDb {
   }
 
   /**
-   * Aliases, best severity and CVE metrics for canonical ids: one query per chunk joining each id's
-   * alias group to its (non-withdrawn) advisories and CVE metrics. Ids the alias map does not know
-   * (none after an import rebuilt it) are read on their own.
+   * Aliases, merged severity, summary and CVE metrics for canonical ids: one row per vulnerability
+   * from vuln_info (decided at import) with its CVE's metrics joined in, per chunk of ids. Ids it
+   * does not hold (a database not yet re-imported after migration 0018) are merged from the advisories.
    */
   async vulnInfo(canonical: readonly string[]): Promise<Map<string, VulnInfo>> {
-    type Entry = { severity: Severity | undefined; summary: string | null };
-    const members = new Map<string, Set<string>>();
-    const sev = new Map<string, Entry[]>();
-    const metrics = new Map<string, CveMetrics>();
     const wanted = [...new Set(canonical)];
+    const out = new Map<string, VulnInfo>();
+    for (const part of chunks(wanted, KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('vuln_info as i')
+        .leftJoin('vuln_cve_metrics as m', 'm.cve', 'i.canonical_id')
+        .select(['i.canonical_id', 'i.aliases', 'i.summary', 'i.severity'])
+        .select(['m.cve', 'm.nvd_version', 'm.nvd_vector', 'm.nvd_score', 'm.nvd_rating', 'm.kev_date_added', 'm.epss_score', 'm.epss_percentile'])
+        .where('i.canonical_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        const id = r.canonical_id;
+        out.set(id, {
+          id,
+          aliases: JSON.parse(r.aliases) as string[],
+          ...(r.summary ? { summary: r.summary } : {}),
+          severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity),
+          // A vulnerability holds at most one CVE, and then it is the canonical id (see aliases.ts).
+          metrics: r.cve !== null && r.cve.startsWith('CVE-') ? metricsFromRow({ ...r, cve: r.cve }) : undefined,
+        });
+      }
+    }
+    const rest = wanted.filter((id) => !out.has(id));
+    if (rest.length > 0) for (const [id, info] of await this.vulnInfoFromAdvisories(rest)) out.set(id, info);
+    return out;
+  }
+
+  /** `vulnInfo` merged at read time: each id's alias group joined to its advisories, and their CVEs' metrics. */
+  private async vulnInfoFromAdvisories(wanted: readonly string[]): Promise<Map<string, VulnInfo>> {
+    const members = new Map<string, Set<string>>();
+    const advisories = new Map<string, AdvisoryInfo[]>();
+    const metrics = new Map<string, CveMetrics>();
     const addAdvisory = (id: string, severity: string | null, summary: string | null) => {
+      const l = advisories.get(id);
       const e = { severity: severity === null ? undefined : (JSON.parse(severity) as Severity), summary };
-      const l = sev.get(id);
       if (l) l.push(e);
-      else sev.set(id, [e]);
+      else advisories.set(id, [e]);
     };
     for (const part of chunks(wanted, KEY_CHUNK)) {
       const rows = await this.db
@@ -418,18 +446,12 @@ export class VulnDb {
         .select(['a.canonical_id', 'a.alias', 'v.id', 'v.severity', 'v.summary'])
         .where('a.canonical_id', 'in', part)
         .execute();
-      const cves = new Set<string>();
       for (const r of rows) {
         // One row per (alias, advisory of that id); an alias with several advisories repeats.
         let group = members.get(r.canonical_id);
         if (!group) members.set(r.canonical_id, (group = new Set()));
         group.add(r.alias);
         if (r.id !== null) addAdvisory(r.id, r.severity, r.summary);
-        if (r.alias.startsWith('CVE-')) cves.add(r.alias);
-      }
-      // Metrics in their own query: joined in, their columns would repeat on every advisory row.
-      for (const part2 of chunks([...cves], KEY_CHUNK)) {
-        for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', part2).execute()) metrics.set(r.cve, metricsFromRow(r));
       }
     }
     const unknown = wanted.filter((id) => !members.has(id));
@@ -437,26 +459,16 @@ export class VulnDb {
       for (const r of await this.db.selectFrom('vuln_advisory').select(['id', 'severity', 'summary']).where('id', 'in', part).where('withdrawn', '=', 0).execute()) {
         addAdvisory(r.id, r.severity, r.summary);
       }
-      const cves = part.filter((id) => id.startsWith('CVE-'));
-      if (cves.length > 0) {
-        for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', cves).execute()) metrics.set(r.cve, metricsFromRow(r));
-      }
+    }
+    const cves = [...new Set([...wanted, ...[...members.values()].flatMap((g) => [...g])])].filter((id) => id.startsWith('CVE-'));
+    for (const part of chunks(cves, KEY_CHUNK)) {
+      for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', part).execute()) metrics.set(r.cve, metricsFromRow(r));
     }
     const out = new Map<string, VulnInfo>();
     for (const id of wanted) {
       const group = members.get(id);
       const ids = group ? [...group] : [id];
-      const entries = ids.flatMap((x) => sev.get(x) ?? []);
-      const cvss = entries.flatMap((e) => e.severity?.cvss ?? []);
-      const rating = entries.map((e) => e.severity?.rating).find((r) => r !== undefined);
-      const summary = entries.map((e) => e.summary).find((s) => s !== null && s !== undefined);
-      out.set(id, {
-        id,
-        aliases: ids.filter((x) => x !== id).sort(),
-        ...(summary ? { summary } : {}),
-        severity: cvss.length > 0 || rating !== undefined ? { ...(rating !== undefined ? { rating } : {}), ...(cvss.length > 0 ? { cvss } : {}) } : undefined,
-        metrics: ids.map((x) => metrics.get(x)).find((m) => m !== undefined),
-      });
+      out.set(id, { ...mergeInfo(id, ids, advisories), metrics: ids.map((x) => metrics.get(x)).find((m) => m !== undefined) });
     }
     return out;
   }
@@ -597,12 +609,76 @@ async function upsertMetrics(trx: Db, source: string, list: readonly CveMetrics[
   return changed.length;
 }
 
-/** Recomputes the whole alias map from the stored records (cheap next to an import; keeps it consistent). */
+/** What one advisory contributes to its vulnerability's info. */
+interface AdvisoryInfo {
+  readonly severity: Severity | undefined;
+  readonly summary: string | null;
+}
+
+/**
+ * A vulnerability's aliases, summary and severity over the advisories of its ids (`ids` in alias-map
+ * order, each id's advisories in stored order): the first rating and summary, every CVSS vector.
+ */
+function mergeInfo(id: string, ids: readonly string[], advisories: ReadonlyMap<string, readonly AdvisoryInfo[]>): Omit<VulnInfo, 'metrics'> {
+  const entries = ids.flatMap((x) => advisories.get(x) ?? []);
+  const cvss = entries.flatMap((e) => e.severity?.cvss ?? []);
+  const rating = entries.map((e) => e.severity?.rating).find((r) => r !== undefined);
+  const summary = entries.map((e) => e.summary).find((s) => s !== null && s !== undefined);
+  return {
+    id,
+    aliases: ids.filter((x) => x !== id).sort(),
+    ...(summary ? { summary } : {}),
+    severity: cvss.length > 0 || rating !== undefined ? { ...(rating !== undefined ? { rating } : {}), ...(cvss.length > 0 ? { cvss } : {}) } : undefined,
+  };
+}
+
+/** Whether vuln_info is empty while there are vulnerabilities (a database just migrated to 0018). */
+async function infoMissing(trx: Db): Promise<boolean> {
+  if ((await trx.selectFrom('vuln_info').select('canonical_id').limit(1).executeTakeFirst()) !== undefined) return false;
+  return (await trx.selectFrom('vuln_alias').select('alias').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Recomputes the whole alias map and the per-vulnerability info from the stored records (cheap next
+ * to an import; keeps them consistent), writing only the rows that changed.
+ */
 async function rebuildAliases(trx: Db): Promise<void> {
-  const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases']).execute();
+  const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases', 'withdrawn', 'severity', 'summary']).execute();
   const map = unifyAliases(rows.map((r) => ({ id: r.id, aliases: JSON.parse(r.aliases) as string[] })));
-  await trx.deleteFrom('vuln_alias').execute();
-  for (const part of chunks([...map], BATCH)) {
+  const oldAliases = new Map<string, string>();
+  for (const r of await trx.selectFrom('vuln_alias').select(['alias', 'canonical_id']).execute()) oldAliases.set(r.alias, r.canonical_id);
+  const staleAliases = [...oldAliases].filter(([alias, canonical]) => map.get(alias) !== canonical).map(([alias]) => alias);
+  for (const part of chunks(staleAliases, KEY_CHUNK)) await trx.deleteFrom('vuln_alias').where('alias', 'in', part).execute();
+  const newAliases = [...map].filter(([alias, canonical]) => oldAliases.get(alias) !== canonical);
+  for (const part of chunks(newAliases, BATCH)) {
     await trx.insertInto('vuln_alias').values(part.map(([alias, canonical_id]) => ({ alias, canonical_id }))).execute();
   }
+
+  const advisories = new Map<string, AdvisoryInfo[]>();
+  for (const r of rows) {
+    if (r.withdrawn !== 0) continue;
+    const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
+    const l = advisories.get(r.id);
+    if (l) l.push(e);
+    else advisories.set(r.id, [e]);
+  }
+  const groups = new Map<string, string[]>();
+  for (const [alias, canonical] of map) {
+    const g = groups.get(canonical);
+    if (g) g.push(alias);
+    else groups.set(canonical, [alias]);
+  }
+  type InfoRow = Database['vuln_info'];
+  const info = new Map<string, InfoRow>();
+  for (const [canonical, ids] of groups) {
+    const m = mergeInfo(canonical, ids, advisories);
+    info.set(canonical, { canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) });
+  }
+  const same = (a: InfoRow, b: InfoRow | undefined) => b !== undefined && a.aliases === b.aliases && a.summary === b.summary && a.severity === b.severity;
+  const oldInfo = new Map<string, InfoRow>();
+  for (const r of await trx.selectFrom('vuln_info').selectAll().execute()) oldInfo.set(r.canonical_id, r);
+  const staleInfo = [...oldInfo.values()].filter((r) => !same(r, info.get(r.canonical_id))).map((r) => r.canonical_id);
+  for (const part of chunks(staleInfo, KEY_CHUNK)) await trx.deleteFrom('vuln_info').where('canonical_id', 'in', part).execute();
+  const newInfo = [...info.values()].filter((r) => !same(r, oldInfo.get(r.canonical_id)));
+  for (const part of chunks(newInfo, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
 }
