@@ -52,19 +52,24 @@ export interface DbStatus {
   readonly sources: readonly SourceStatus[];
 }
 
-/** One affected row as the matcher reads it. */
-export interface AffectedRow {
+/** One affected row as the matcher reads it (from the rows of one ecosystem). */
+export interface MatchRow {
   readonly source: string;
-  readonly recordKey: string;
   readonly vulnId: string;
-  readonly ecosystem: string;
   readonly package: string;
   readonly status: string;
+  /** JSON AffectedRange[]. */
   readonly ranges: string;
+  /** JSON string[]. */
   readonly versions: string;
   readonly severity: string | null;
   /** The vulnerability's canonical id (the alias map's, else `vulnId` itself). */
   readonly canonicalId: string;
+}
+
+/** An affected row with its ecosystem. */
+export interface AffectedRow extends MatchRow {
+  readonly ecosystem: string;
 }
 
 export interface VulnInfo {
@@ -329,10 +334,7 @@ export class VulnDb {
     };
   }
 
-  /**
-   * Affected rows for the given (ecosystem, package) keys with their canonical ids: one indexed query
-   * per chunk of keys of an ecosystem, the alias map joined in (no second round trip per vulnerability).
-   */
+  /** Affected rows for the given (ecosystem, package) keys with their canonical ids. */
   async affectedFor(keys: readonly { readonly ecosystem: string; readonly name: string }[]): Promise<AffectedRow[]> {
     const byEco = new Map<string, Set<string>>();
     for (const k of keys) {
@@ -341,29 +343,36 @@ export class VulnDb {
       else byEco.set(k.ecosystem, new Set([k.name]));
     }
     const out: AffectedRow[] = [];
-    for (const [ecosystem, names] of byEco) {
-      for (const part of chunks([...names], KEY_CHUNK)) {
-        // Selected under the AffectedRow names, so the driver's row objects are returned as they are.
-        const rows = await this.db
-          .selectFrom('vuln_affected as f')
-          .leftJoin('vuln_alias as a', 'a.alias', 'f.vuln_id')
-          .select((eb) => [
-            'f.source',
-            'f.record_key as recordKey',
-            'f.vuln_id as vulnId',
-            'f.ecosystem',
-            'f.package',
-            'f.status',
-            'f.ranges',
-            'f.versions',
-            'f.severity',
-            eb.fn.coalesce('a.canonical_id', 'f.vuln_id').as('canonicalId'),
-          ])
-          .where('f.ecosystem', '=', ecosystem)
-          .where('f.package', 'in', part)
-          .execute();
-        for (const r of rows) out.push(r);
-      }
+    for (const [ecosystem, names] of byEco) for (const r of await this.matchRows(ecosystem, [...names])) out.push({ ...r, ecosystem });
+    return out;
+  }
+
+  /**
+   * The affected rows of packages of one ecosystem: one indexed query
+   * per chunk of names with the alias map joined in (no second round trip for canonical ids), selected
+   * under the MatchRow names and only the columns matching reads, so the driver's row objects are
+   * returned as they are.
+   */
+  async matchRows(ecosystem: string, names: readonly string[]): Promise<MatchRow[]> {
+    const out: MatchRow[] = [];
+    for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('vuln_affected as f')
+        .leftJoin('vuln_alias as a', 'a.alias', 'f.vuln_id')
+        .select((eb) => [
+          'f.source',
+          'f.vuln_id as vulnId',
+          'f.package',
+          'f.status',
+          'f.ranges',
+          'f.versions',
+          'f.severity',
+          eb.fn.coalesce('a.canonical_id', 'f.vuln_id').as('canonicalId'),
+        ])
+        .where('f.ecosystem', '=', ecosystem)
+        .where('f.package', 'in', part)
+        .execute();
+      for (const r of rows) out.push(r);
     }
     return out;
   }

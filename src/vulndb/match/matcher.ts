@@ -11,7 +11,7 @@ import type { Package } from '../../model/package.js';
 import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss } from '../advisory.js';
 import { bestCvss } from '../cvss.js';
 import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageName } from '../names.js';
-import type { AffectedRow, VulnDb, VulnInfo } from '../vulndb-store.js';
+import type { MatchRow, VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
 import { evaluatePrepared, prepareRanges, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
 
@@ -59,7 +59,7 @@ const MAX_CACHE_ENTRIES = 500_000;
 
 /** An affected row with its ranges parsed on first use (kept for the data revision). */
 interface PreparedRow {
-  readonly row: AffectedRow;
+  readonly row: MatchRow;
   ranges?: PreparedRange[];
   versions?: readonly string[];
 }
@@ -98,7 +98,7 @@ function emptyCache(revision: number): MatchCache {
 
 interface Evaluated {
   readonly vuln: string;
-  readonly m: { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
+  readonly m: { row: MatchRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
   /** The finding without its package, built once per revision (shared by every package it applies to). */
   body?: Omit<Finding, 'package'>;
 }
@@ -113,20 +113,29 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-const NO_VERSIONS: readonly string[] = [];
-
-function rangesOf(p: PreparedRow, cache: MatchCache): PreparedRange[] {
+function rangesOf(p: PreparedRow, ecosystem: string, cache: MatchCache): PreparedRange[] {
   if (p.ranges !== undefined) return p.ranges;
-  let byText = cache.ranges.get(p.row.ecosystem);
-  if (!byText) cache.ranges.set(p.row.ecosystem, (byText = new Map()));
+  let byText = cache.ranges.get(ecosystem);
+  if (!byText) cache.ranges.set(ecosystem, (byText = new Map()));
   let ranges = byText.get(p.row.ranges);
   if (!ranges) byText.set(p.row.ranges, (ranges = prepareRanges(parseJson<AffectedRange[]>(p.row.ranges, []))));
   return (p.ranges = ranges);
 }
 
-function versionsOf(p: PreparedRow): readonly string[] {
-  // Most rows list no versions; skip the parse for the common empty list.
-  return (p.versions ??= p.row.versions === '[]' ? NO_VERSIONS : parseJson<string[]>(p.row.versions, []));
+/** Printable ASCII without quote and backslash: JSON.stringify stores such a string verbatim. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Whether a row's `versions` list holds one of the candidates. Lists can hold thousands of versions;
+ * when no candidate occurs in the JSON text at all the list is not parsed.
+ */
+function listed(p: PreparedRow, candidates: readonly string[]): boolean {
+  const text = p.row.versions;
+  if (text === '[]') return false;
+  if (candidates.every((c) => PLAIN.test(c) && !text.includes(c))) return false;
+  p.versions ??= parseJson<string[]>(text, []);
+  const list = p.versions;
+  return list.some((v) => candidates.includes(v));
 }
 
 /** SEMVER ranges (Go) carry versions without the "v" prefix. */
@@ -172,28 +181,38 @@ export class VulnMatcher {
       this.cache = emptyCache(revision);
     }
     const c = this.cache;
-    const missing: { ecosystem: string; name: string }[] = [];
+    const missing = new Map<string, string[]>();
     for (const l of lookups) {
       const key = keyOf(l.ecosystem, l.name);
       if (c.groups.has(key)) continue;
       c.groups.set(key, []);
-      missing.push({ ecosystem: l.ecosystem, name: l.name });
+      const names = missing.get(l.ecosystem);
+      if (names) names.push(l.name);
+      else missing.set(l.ecosystem, [l.name]);
     }
-    if (missing.length > 0) {
-      const rows = await this.db.affectedFor(missing);
-      // Rows of a key arrive grouped by canonical id in first-seen order (the order the evaluation prefers rows in).
-      const byVuln = new Map<string, VulnGroup>();
+    for (const [ecosystem, names] of missing) {
+      const rows = await this.db.matchRows(ecosystem, names);
+      // A key's rows grouped by canonical id in first-seen order (the order the evaluation prefers rows in).
+      const byPackage = new Map<string, Map<string, VulnGroup>>();
+      let last: string | undefined;
+      let byVuln = new Map<string, VulnGroup>();
+      let groups: VulnGroup[] | undefined;
       for (const row of rows) {
-        const key = keyOf(row.ecosystem, row.package);
-        const gk = `${key}\u0000${row.canonicalId}`;
-        let g = byVuln.get(gk);
+        if (row.package !== last) {
+          last = row.package;
+          const known = byPackage.get(last);
+          if (known) byVuln = known;
+          else byPackage.set(last, (byVuln = new Map()));
+          groups = c.groups.get(keyOf(ecosystem, last));
+        }
+        let g = byVuln.get(row.canonicalId);
         if (!g) {
-          byVuln.set(gk, (g = { vuln: row.canonicalId, rows: [] }));
-          c.groups.get(key)?.push(g);
+          byVuln.set(row.canonicalId, (g = { vuln: row.canonicalId, rows: [] }));
+          groups?.push(g);
         }
         g.rows.push({ row });
       }
-      c.size += missing.length + rows.length;
+      c.size += names.length + rows.length;
     }
     return c;
   }
@@ -269,8 +288,18 @@ export class VulnMatcher {
     if (scheme === undefined) return undefined;
     let compare = cache.comparators.get(scheme);
     if (compare === undefined) {
+      // Memoized per pair: sorting events and fixed versions meets the same pairs across advisories.
       const schemeCompare = this.deps.compare;
-      compare = (a, b) => schemeCompare(scheme, a, b);
+      const memo = new Map<string, -1 | 0 | 1>();
+      compare = (a, b) => {
+        const k = `${a}\u0000${b}`;
+        let r = memo.get(k);
+        if (r === undefined) {
+          if (memo.size >= MAX_CACHE_ENTRIES) memo.clear();
+          memo.set(k, (r = schemeCompare(scheme, a, b)));
+        }
+        return r;
+      };
       cache.comparators.set(scheme, compare);
     }
     return compare;
@@ -301,15 +330,15 @@ export class VulnMatcher {
     };
   }
 
-  private evaluateVuln(lookup: Lookup, group: VulnGroup, orderFor: (type: AffectedRange['type']) => RangeOrder | undefined, cache: MatchCache): { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
+  private evaluateVuln(lookup: Lookup, group: VulnGroup, orderFor: (type: AffectedRange['type']) => RangeOrder | undefined, cache: MatchCache): { row: MatchRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
     // The distro's own verdict wins over re-published copies (e.g. OSV's Debian DSA records).
     const own = lookup.distro ? (group.own ??= group.rows.filter((r) => DISTRO_SOURCES.has(r.row.source))) : [];
     const useOwn = own.length > 0;
     const use = useOwn ? own : group.rows;
     if (use.some((r) => r.row.status === 'not-affected')) return undefined;
-    let match: { row: AffectedRow; hit: Finding['range'] } | undefined;
+    let match: { row: MatchRow; hit: Finding['range'] } | undefined;
     for (const p of use) {
-      const e = evaluatePrepared(rangesOf(p, cache), () => versionsOf(p), lookup.version, orderFor, normalizeFor);
+      const e = evaluatePrepared(rangesOf(p, lookup.ecosystem, cache), (candidates) => listed(p, candidates), lookup.version, orderFor, normalizeFor);
       if (e.affected) {
         match = { row: p.row, hit: e.hit ?? {} };
         break;
@@ -327,7 +356,7 @@ export class VulnMatcher {
     let uniqueFixed = useOwn ? group.fixedOwn : group.fixedAll;
     if (uniqueFixed === undefined) {
       const fixed: string[] = [];
-      for (const p of use) for (const { range: r } of rangesOf(p, cache)) if (r.type !== 'GIT') for (const ev of r.events) if ('fixed' in ev) fixed.push(ev.fixed);
+      for (const p of use) for (const { range: r } of rangesOf(p, lookup.ecosystem, cache)) if (r.type !== 'GIT') for (const ev of r.events) if ('fixed' in ev) fixed.push(ev.fixed);
       uniqueFixed = [...new Set(fixed)].sort(cmp);
       if (useOwn) group.fixedOwn = uniqueFixed;
       else group.fixedAll = uniqueFixed;

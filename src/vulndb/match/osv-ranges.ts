@@ -107,12 +107,12 @@ export interface RangeOrder {
 
 /**
  * `evaluate` over prepared ranges, without collecting `fixed` (the matcher reads fixed versions from
- * the ranges itself) and with the explicit `versions` list read only when no range matched: most
- * rows match by range, and a list can hold thousands of versions.
+ * the ranges itself) and with the explicit `versions` list consulted (`listed`: is any candidate
+ * spelling of the version in it) only when no range matched.
  */
 export function evaluatePrepared(
   ranges: readonly PreparedRange[],
-  versions: () => readonly string[],
+  listed: (candidates: readonly string[]) => boolean,
   version: string,
   orderFor: (type: AffectedRange['type']) => RangeOrder | undefined,
   normalize: (type: AffectedRange['type'], v: string) => string,
@@ -137,11 +137,7 @@ export function evaluatePrepared(
       // A version the scheme cannot order skips this range only.
     }
   }
-  const list = versions();
-  if (list.length > 0) {
-    const candidates = [version, normalize('SEMVER', version), normalize('ECOSYSTEM', version)];
-    if (list.some((v) => candidates.includes(v))) return { affected: true };
-  }
+  if (listed([version, normalize('SEMVER', version), normalize('ECOSYSTEM', version)])) return { affected: true };
   return { affected: false };
 }
 
