@@ -288,16 +288,18 @@ export class VulnMatcher {
     if (scheme === undefined) return undefined;
     let compare = cache.comparators.get(scheme);
     if (compare === undefined) {
-      // Memoized per pair: sorting events and fixed versions meets the same pairs across advisories.
+      // Memoized per pair (nested maps: no key strings to build): sorting events and fixed versions,
+      // and packages at the same version, meet the same pairs across advisories.
       const schemeCompare = this.deps.compare;
-      const memo = new Map<string, -1 | 0 | 1>();
+      const memo = new Map<string, Map<string, -1 | 0 | 1>>();
       compare = (a, b) => {
-        const k = `${a}\u0000${b}`;
-        let r = memo.get(k);
-        if (r === undefined) {
+        let row = memo.get(a);
+        if (row === undefined) {
           if (memo.size >= MAX_CACHE_ENTRIES) memo.clear();
-          memo.set(k, (r = schemeCompare(scheme, a, b)));
+          memo.set(a, (row = new Map()));
         }
+        let r = row.get(b);
+        if (r === undefined) row.set(b, (r = schemeCompare(scheme, a, b)));
         return r;
       };
       cache.comparators.set(scheme, compare);
@@ -305,10 +307,7 @@ export class VulnMatcher {
     return compare;
   }
 
-  /**
-   * Range orders for one package version: `against` compares the installed version with an event
-   * version, memoized because copies of an advisory repeat the same events.
-   */
+  /** Range orders for one package version: `against` compares the installed version with an event version. */
   private ordersFor(lookup: Lookup, cache: MatchCache): (type: AffectedRange['type']) => RangeOrder | undefined {
     const byType = new Map<AffectedRange['type'], RangeOrder | undefined>();
     return (type) => {
@@ -317,12 +316,7 @@ export class VulnMatcher {
       let order: RangeOrder | undefined;
       if (compare !== undefined) {
         const installed = normalizeFor(type, lookup.version);
-        const memo = new Map<string, -1 | 0 | 1>();
-        const against = (v: string) => {
-          let r = memo.get(v);
-          if (r === undefined) memo.set(v, (r = compare(installed, v)));
-          return r;
-        };
+        const against = (v: string) => compare(installed, v);
         order = { compare, against };
       }
       byType.set(type, order);
