@@ -257,29 +257,33 @@ export class VulnMatcher {
   }
 
   private body(lookup: Lookup, e: Evaluated, i: VulnInfo | undefined): Omit<Finding, 'package'> {
-    const p = { lookup, vuln: e.vuln, ...e.m };
-    {
-      const cvss = bestCvss([...(i?.severity?.cvss ?? []), ...(i?.metrics?.cvss ? [i.metrics.cvss] : [])]);
-      const severity = pickSeverity(DISTRO_SOURCES.has(p.row.source) || p.lookup.distro ? p.row.severity : null, i?.severity?.rating, i?.severity?.cvss ?? [], i?.metrics?.cvss, i?.metrics?.rating);
-      const f: Omit<Finding, 'package'> = {
-        id: p.vuln,
-        aliases: [...new Set([...(i?.aliases ?? []), ...(p.row.vulnId !== p.vuln ? [p.row.vulnId] : [])])].sort(),
-        ...(i?.summary !== undefined ? { summary: i.summary } : {}),
-        severity,
-        ...(cvss ? { cvss } : {}),
-        status: p.status,
-        range: p.hit,
-        fixedVersions: p.fixed,
-        ...(p.upgrade !== undefined ? { fixedVersion: p.upgrade } : {}),
-        source: p.row.source,
-        sourceId: p.row.vulnId,
-        ecosystem: p.lookup.ecosystem,
-        matchedName: p.lookup.name,
-        ...(i?.metrics?.kevDateAdded !== undefined ? { knownExploited: { dateAdded: i.metrics.kevDateAdded } } : {}),
-        ...(i?.metrics?.epssScore !== undefined ? { epss: { score: i.metrics.epssScore, ...(i.metrics.epssPercentile !== undefined ? { percentile: i.metrics.epssPercentile } : {}) } } : {}),
-      };
-      return f;
-    }
+    const m = e.m;
+    const row = m.row;
+    const advisoryCvss = i?.severity?.cvss ?? [];
+    const nvd = i?.metrics?.cvss;
+    const cvss = bestCvss(nvd ? [...advisoryCvss, nvd] : advisoryCvss);
+    const severity = pickSeverity(DISTRO_SOURCES.has(row.source) || lookup.distro ? row.severity : null, i?.severity?.rating, advisoryCvss, nvd, i?.metrics?.rating);
+    // The store's alias lists are sorted and unique, and hold the record's own id unless it is the canonical one.
+    const known = i?.aliases ?? [];
+    const aliases = row.vulnId === e.vuln || known.includes(row.vulnId) ? known : [...new Set([...known, row.vulnId])].sort();
+    const metrics = i?.metrics;
+    return {
+      id: e.vuln,
+      aliases,
+      ...(i?.summary !== undefined ? { summary: i.summary } : {}),
+      severity,
+      ...(cvss ? { cvss } : {}),
+      status: m.status,
+      range: m.hit,
+      fixedVersions: m.fixed,
+      ...(m.upgrade !== undefined ? { fixedVersion: m.upgrade } : {}),
+      source: row.source,
+      sourceId: row.vulnId,
+      ecosystem: lookup.ecosystem,
+      matchedName: lookup.name,
+      ...(metrics?.kevDateAdded !== undefined ? { knownExploited: { dateAdded: metrics.kevDateAdded } } : {}),
+      ...(metrics?.epssScore !== undefined ? { epss: { score: metrics.epssScore, ...(metrics.epssPercentile !== undefined ? { percentile: metrics.epssPercentile } : {}) } } : {}),
+    };
   }
 
   /** The comparator for the scheme of (ecosystem, range type), one per scheme for the cache's lifetime. */
