@@ -13,7 +13,7 @@ import { bestCvss } from '../cvss.js';
 import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageName } from '../names.js';
 import type { MatchRow, VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
-import { evaluatePrepared, prepareRanges, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
+import { evaluatePrepared, listedInJsonText, prepareRanges, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
 
 /** `(scheme, a, b)`: the shape of crowsnest/versions `compare`; throws on versions it cannot order. */
 export type SchemeCompare = (scheme: string, a: string, b: string) => -1 | 0 | 1;
@@ -75,6 +75,13 @@ interface VulnGroup {
   fixedOwn?: string[];
 }
 
+/** A version scheme's memoized comparisons. */
+interface SchemeOrder {
+  readonly compare: Compare;
+  /** `compare(installed, v)` for one installed version. */
+  readonly against: (installed: string) => (v: string) => -1 | 0 | 1;
+}
+
 interface MatchCache {
   readonly revision: number;
   /** Rows per (ecosystem, name) key, grouped by canonical vulnerability id; an empty list when none. */
@@ -82,8 +89,8 @@ interface MatchCache {
   readonly info: Map<string, VulnInfo>;
   /** Outcome per (key, version, distro flag): the same package version in many images is evaluated once per revision. */
   readonly evaluated: Map<string, Evaluated[]>;
-  /** Comparator per version scheme (undefined: the ecosystem has none). */
-  readonly comparators: Map<string, Compare | undefined>;
+  /** Memoized orders per version scheme. */
+  readonly comparators: Map<string, SchemeOrder>;
   /**
    * Parsed ranges per ecosystem and ranges text: re-published copies of an advisory (GO-… and GHSA-…)
    * carry identical ranges, which are then parsed and sorted once.
@@ -122,17 +129,18 @@ function rangesOf(p: PreparedRow, ecosystem: string, cache: MatchCache): Prepare
   return (p.ranges = ranges);
 }
 
-/** Printable ASCII without quote and backslash: JSON.stringify stores such a string verbatim. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/**
- * Whether a row's `versions` list holds one of the candidates. Lists can hold thousands of versions;
- * when no candidate occurs in the JSON text at all the list is not parsed.
- */
+/** Whether a row's `versions` list holds one of the candidates (parsed only when its text has escapes). */
 function listed(p: PreparedRow, candidates: readonly string[]): boolean {
   const text = p.row.versions;
   if (text === '[]') return false;
-  if (candidates.every((c) => PLAIN.test(c) && !text.includes(c))) return false;
+  let unsure = false;
+  for (const c of candidates) {
+    const found = listedInJsonText(text, c);
+    if (found === true) return true;
+    if (found === undefined) unsure = true;
+  }
+  if (!unsure) return false;
   p.versions ??= parseJson<string[]>(text, []);
   const list = p.versions;
   return list.some((v) => candidates.includes(v));
@@ -286,45 +294,56 @@ export class VulnMatcher {
     };
   }
 
-  /** The comparator for the scheme of (ecosystem, range type), one per scheme for the cache's lifetime. */
-  private comparator(ecosystem: string, type: AffectedRange['type'], cache: MatchCache): Compare | undefined {
+  /** The orders of the scheme of (ecosystem, range type), one per scheme for the cache's lifetime. */
+  private schemeOrder(ecosystem: string, type: AffectedRange['type'], cache: MatchCache): SchemeOrder | undefined {
     const scheme = type === 'SEMVER' ? 'semver' : this.deps.schemeFor(ecosystem);
     if (scheme === undefined) return undefined;
-    let compare = cache.comparators.get(scheme);
-    if (compare === undefined) {
-      // Memoized per pair (nested maps: no key strings to build): sorting events and fixed versions,
-      // and packages at the same version, meet the same pairs across advisories.
+    let order = cache.comparators.get(scheme);
+    if (order === undefined) {
       const schemeCompare = this.deps.compare;
-      const memo = new Map<string, Map<string, -1 | 0 | 1>>();
-      compare = (a, b) => {
-        let row = memo.get(a);
-        if (row === undefined) {
-          if (memo.size >= MAX_CACHE_ENTRIES) memo.clear();
-          memo.set(a, (row = new Map()));
+      // Sorting events and fixed versions meets the same pairs across advisories: memoized per pair.
+      const pairs = new Map<string, -1 | 0 | 1>();
+      const compare: Compare = (a, b) => {
+        const k = `${a}\u0000${b}`;
+        let r = pairs.get(k);
+        if (r === undefined) {
+          if (pairs.size >= MAX_CACHE_ENTRIES) pairs.clear();
+          pairs.set(k, (r = schemeCompare(scheme, a, b)));
         }
-        let r = row.get(b);
-        if (r === undefined) row.set(b, (r = schemeCompare(scheme, a, b)));
         return r;
       };
-      cache.comparators.set(scheme, compare);
+      // An installed version meets the same event versions in copies of an advisory and in other
+      // packages at that version: memoized per installed version (few), no key strings built.
+      const installed = new Map<string, Map<string, -1 | 0 | 1>>();
+      const against = (version: string) => {
+        let memo = installed.get(version);
+        if (memo === undefined) {
+          if (installed.size >= MAX_CACHE_ENTRIES) installed.clear();
+          installed.set(version, (memo = new Map()));
+        }
+        const m = memo;
+        return (v: string) => {
+          let r = m.get(v);
+          if (r === undefined) m.set(v, (r = schemeCompare(scheme, version, v)));
+          return r;
+        };
+      };
+      cache.comparators.set(scheme, (order = { compare, against }));
     }
-    return compare;
+    return order;
   }
 
   /** Range orders for one package version: `against` compares the installed version with an event version. */
   private ordersFor(lookup: Lookup, cache: MatchCache): (type: AffectedRange['type']) => RangeOrder | undefined {
-    const byType = new Map<AffectedRange['type'], RangeOrder | undefined>();
+    let semver: RangeOrder | null | undefined;
+    let ecosystem: RangeOrder | null | undefined;
+    const make = (type: AffectedRange['type']): RangeOrder | null => {
+      const order = this.schemeOrder(lookup.ecosystem, type, cache);
+      return order === undefined ? null : { compare: order.compare, against: order.against(normalizeFor(type, lookup.version)) };
+    };
     return (type) => {
-      if (byType.has(type)) return byType.get(type);
-      const compare = this.comparator(lookup.ecosystem, type, cache);
-      let order: RangeOrder | undefined;
-      if (compare !== undefined) {
-        const installed = normalizeFor(type, lookup.version);
-        const against = (v: string) => compare(installed, v);
-        order = { compare, against };
-      }
-      byType.set(type, order);
-      return order;
+      if (type === 'SEMVER') return (semver ??= make(type)) ?? undefined;
+      return (ecosystem ??= make(type)) ?? undefined;
     };
   }
 
@@ -343,7 +362,7 @@ export class VulnMatcher {
       }
     }
     if (!match) return undefined;
-    const ecoCompare = this.comparator(lookup.ecosystem, 'ECOSYSTEM', cache);
+    const ecoCompare = this.schemeOrder(lookup.ecosystem, 'ECOSYSTEM', cache)?.compare;
     const cmp = (a: string, b: string): number => {
       try {
         return ecoCompare ? ecoCompare(a, b) : a < b ? -1 : a > b ? 1 : 0;

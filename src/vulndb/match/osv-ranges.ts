@@ -180,3 +180,24 @@ export function evaluate(
   }
   return { affected, ...(hit !== undefined ? { hit } : {}), fixed, skipped };
 }
+
+/** Printable ASCII without quote and backslash: JSON.stringify writes such a string verbatim. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Whether the JSON text of a string list (as JSON.stringify writes it) holds `c`, or undefined when
+ * either has characters JSON escapes (then parse it).
+ * Without escapes every quote is structural, so `"c"` starting at a quote preceded by an even number
+ * of quotes is a whole element: an exact answer without parsing (lists can hold thousands of versions).
+ */
+export function listedInJsonText(text: string, c: string): boolean | undefined {
+  if (!PLAIN.test(c) || text.includes('\\')) return undefined;
+  const needle = `"${c}"`;
+  let quotes = 0;
+  let counted = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    for (; counted < at; counted++) if (text.charCodeAt(counted) === 34) quotes++;
+    if (quotes % 2 === 0) return true;
+  }
+  return false;
+}
