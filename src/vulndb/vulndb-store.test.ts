@@ -93,6 +93,17 @@ describe('VulnDb', () => {
     // A changed record rewrites its vulnerability's row.
     await store.import('osv', items([adv('GHSA-b', [], { summary: 'revised' })]));
     expect((await store.vulnInfo(['GHSA-b'])).get('GHSA-b')?.summary).toBe('revised');
+    // A record leaving a vulnerability (its alias dropped) rewrites both rows; the rows kept per
+    // import equal a full recomputation.
+    await store.import('osv', items([{ ...records[1]!, aliases: [], modified: '2024-05-01T00:00:00Z' }]));
+    const split = await store.vulnInfo(['CVE-2022-1', 'PYSEC-1']);
+    expect(split.get('CVE-2022-1')).toMatchObject({ aliases: ['GHSA-a', 'GHSA-w'], summary: 'first', severity: { rating: 'high', cvss: [v31] } });
+    expect(split.get('PYSEC-1')).toMatchObject({ aliases: [], summary: 'second', severity: { rating: 'low', cvss: [v40] } });
+    const rows = () => db.selectFrom('vuln_info').selectAll().orderBy('canonical_id').execute();
+    const incremental = await rows();
+    await db.deleteFrom('vuln_info').execute();
+    await store.import('osv', items([]));
+    expect(await rows()).toEqual(incremental);
   });
 
   it('stages a large import through a temporary file with the same result', async () => {

@@ -205,6 +205,8 @@ export class VulnDb {
         let metricsChanged = 0;
         // Package keys whose matching data changes: re-evaluation re-matches exactly the images holding them.
         const touched = new Set<string>();
+        // Ids of the records written or removed: whose vulnerabilities' info is recomputed.
+        const changedIds = new Set<string>();
         const changedCves: string[] = [];
         if (staged > 0) {
           for await (const line of stagedLines()) {
@@ -221,18 +223,19 @@ export class VulnDb {
             const doc = line.slice(2 + (replace ?? '').length + 1 + (hash ?? '').length + 1 + (key ?? '').length + 1);
             batch.push({ key: key ?? '', advisory: JSON.parse(doc) as Advisory, doc, hash: hash ?? '', replace: replace === '1' });
             if (batch.length >= BATCH) {
-              await writeBatch(trx, source, batch, touched);
+              await writeBatch(trx, source, batch, touched, changedIds);
               batch = [];
             }
           }
         }
-        await writeBatch(trx, source, batch, touched);
+        await writeBatch(trx, source, batch, touched, changedIds);
         if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics, changedCves);
         // A snapshot only removes what it no longer lists when it was read without problems: a skipped
         // (corrupt) entry must not make its package's records disappear.
         const gone = snapshots.length === 0 || (opts.skipped?.() ?? 0) > 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
         for (const keys of chunks(gone, KEY_CHUNK)) {
           await addTouched(trx, touched, { source, recordKeys: keys });
+          await addRecordIds(trx, source, keys, changedIds);
           await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
           await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
         }
@@ -248,7 +251,8 @@ export class VulnDb {
           for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
         }
         // A database migrated to vuln_info (0018) gets it filled by its next import, changed or not.
-        if (added + updated + gone.length > 0 || (await infoMissing(trx))) await rebuildAliases(trx);
+        if (await infoMissing(trx)) await rebuildAliases(trx, undefined);
+        else if (added + updated + gone.length > 0) await rebuildAliases(trx, changedIds);
         if (changed) {
           revision++;
           const rows = [...touched].flatMap((k) => {
@@ -526,11 +530,18 @@ async function addTouched(trx: Db, touched: Set<string>, of: { source: string; r
   for (const r of await q.execute()) touched.add(touchedKey(r.ecosystem, r.package));
 }
 
-async function writeBatch(trx: Db, source: string, batch: readonly Pending[], touched: Set<string>): Promise<void> {
+/** Adds the ids of these stored records (of `source`), before they are replaced or removed. */
+async function addRecordIds(trx: Db, source: string, recordKeys: readonly string[], ids: Set<string>): Promise<void> {
+  for (const r of await trx.selectFrom('vuln_advisory').select('id').where('source', '=', source).where('record_key', 'in', recordKeys).execute()) ids.add(r.id);
+}
+
+async function writeBatch(trx: Db, source: string, batch: readonly Pending[], touched: Set<string>, changedIds: Set<string>): Promise<void> {
   if (batch.length === 0) return;
+  for (const b of batch) changedIds.add(b.advisory.id);
   const replaced = batch.filter((b) => b.replace).map((b) => b.key);
   for (const keys of chunks(replaced, KEY_CHUNK)) {
     await addTouched(trx, touched, { source, recordKeys: keys });
+    await addRecordIds(trx, source, keys, changedIds);
     await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
     await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
   }
@@ -648,46 +659,72 @@ async function infoMissing(trx: Db): Promise<boolean> {
 }
 
 /**
- * Recomputes the whole alias map and the per-vulnerability info from the stored records (cheap next
- * to an import; keeps them consistent), writing only the rows that changed.
+ * Recomputes the whole alias map from the stored records (cheap next to an import; keeps it
+ * consistent), writing only the aliases that changed, and the info of the vulnerabilities that may
+ * have changed: those holding an id of `changedIds` (records written or removed) or an alias that
+ * moved. `changedIds` undefined recomputes every vulnerability's info (a database migrated to 0018).
  */
-async function rebuildAliases(trx: Db): Promise<void> {
-  const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases', 'withdrawn', 'severity', 'summary']).execute();
+async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefined): Promise<void> {
+  const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases']).execute();
   const map = unifyAliases(rows.map((r) => ({ id: r.id, aliases: JSON.parse(r.aliases) as string[] })));
   const oldAliases = new Map<string, string>();
   for (const r of await trx.selectFrom('vuln_alias').select(['alias', 'canonical_id']).execute()) oldAliases.set(r.alias, r.canonical_id);
-  const staleAliases = [...oldAliases].filter(([alias, canonical]) => map.get(alias) !== canonical).map(([alias]) => alias);
+  const staleAliases: string[] = [];
+  for (const [alias, canonical] of oldAliases) if (map.get(alias) !== canonical) staleAliases.push(alias);
   for (const part of chunks(staleAliases, KEY_CHUNK)) await trx.deleteFrom('vuln_alias').where('alias', 'in', part).execute();
-  const newAliases = [...map].filter(([alias, canonical]) => oldAliases.get(alias) !== canonical);
-  for (const part of chunks(newAliases, BATCH)) {
-    await trx.insertInto('vuln_alias').values(part.map(([alias, canonical_id]) => ({ alias, canonical_id }))).execute();
-  }
+  const newAliases: { alias: string; canonical_id: string }[] = [];
+  for (const [alias, canonical_id] of map) if (oldAliases.get(alias) !== canonical_id) newAliases.push({ alias, canonical_id });
+  for (const part of chunks(newAliases, BATCH)) await trx.insertInto('vuln_alias').values(part).execute();
 
-  const advisories = new Map<string, AdvisoryInfo[]>();
-  for (const r of rows) {
-    if (r.withdrawn !== 0) continue;
-    const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
-    const l = advisories.get(r.id);
-    if (l) l.push(e);
-    else advisories.set(r.id, [e]);
+  // The vulnerabilities to recompute (by their new canonical id) and the old rows to drop.
+  const recompute = new Set<string>();
+  const drop = new Set<string>();
+  const mark = (id: string) => {
+    const now = map.get(id);
+    if (now !== undefined) recompute.add(now);
+    const before = oldAliases.get(id);
+    if (before !== undefined) {
+      drop.add(before);
+      const moved = map.get(before);
+      if (moved !== undefined) recompute.add(moved);
+    }
+  };
+  if (changedIds === undefined) {
+    await trx.deleteFrom('vuln_info').execute();
+    for (const canonical of map.values()) recompute.add(canonical);
+  } else {
+    for (const id of changedIds) mark(id);
+    for (const alias of staleAliases) mark(alias);
+    for (const { alias } of newAliases) mark(alias);
+    for (const part of chunks([...new Set([...drop, ...recompute])], KEY_CHUNK)) await trx.deleteFrom('vuln_info').where('canonical_id', 'in', part).execute();
   }
+  // Members in alias-map order, each id's advisories in stored order: the order mergeInfo picks by.
   const groups = new Map<string, string[]>();
   for (const [alias, canonical] of map) {
+    if (!recompute.has(canonical)) continue;
     const g = groups.get(canonical);
     if (g) g.push(alias);
     else groups.set(canonical, [alias]);
   }
-  type InfoRow = Database['vuln_info'];
-  const info = new Map<string, InfoRow>();
+  const advisories = new Map<string, AdvisoryInfo[]>();
+  const addAdvisories = (list: readonly { id: string; severity: string | null; summary: string | null }[]) => {
+    for (const r of list) {
+      if (!recompute.has(map.get(r.id) ?? r.id)) continue;
+      const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
+      const l = advisories.get(r.id);
+      if (l) l.push(e);
+      else advisories.set(r.id, [e]);
+    }
+  };
+  const selectInfo = () => trx.selectFrom('vuln_advisory').select(['id', 'severity', 'summary']).where('withdrawn', '=', 0);
+  const members = [...groups.values()].flat();
+  // Many ids (a first import, a large update): one scan beats indexed lookups by the thousand.
+  if (members.length * 8 > rows.length) addAdvisories(await selectInfo().execute());
+  else for (const part of chunks(members, KEY_CHUNK)) addAdvisories(await selectInfo().where('id', 'in', part).execute());
+  const info: Database['vuln_info'][] = [];
   for (const [canonical, ids] of groups) {
     const m = mergeInfo(canonical, ids, advisories);
-    info.set(canonical, { canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) });
+    info.push({ canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) });
   }
-  const same = (a: InfoRow, b: InfoRow | undefined) => b !== undefined && a.aliases === b.aliases && a.summary === b.summary && a.severity === b.severity;
-  const oldInfo = new Map<string, InfoRow>();
-  for (const r of await trx.selectFrom('vuln_info').selectAll().execute()) oldInfo.set(r.canonical_id, r);
-  const staleInfo = [...oldInfo.values()].filter((r) => !same(r, info.get(r.canonical_id))).map((r) => r.canonical_id);
-  for (const part of chunks(staleInfo, KEY_CHUNK)) await trx.deleteFrom('vuln_info').where('canonical_id', 'in', part).execute();
-  const newInfo = [...info.values()].filter((r) => !same(r, oldInfo.get(r.canonical_id)));
-  for (const part of chunks(newInfo, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
+  for (const part of chunks(info, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
 }
