@@ -200,24 +200,18 @@ export class VulnMatcher {
     }
     for (const [ecosystem, names] of missing) {
       const rows = await this.db.matchRows(ecosystem, names);
-      // A key's rows grouped by canonical id in first-seen order (the order the evaluation prefers rows in).
-      const byPackage = new Map<string, Map<string, VulnGroup>>();
+      // A key's rows grouped by canonical id in first-seen order (the order the evaluation prefers
+      // rows in); a key has few vulnerabilities, so a scan of its groups beats a map per key.
       let last: string | undefined;
-      let byVuln = new Map<string, VulnGroup>();
-      let groups: VulnGroup[] | undefined;
+      let groups: VulnGroup[] = [];
       for (const row of rows) {
         if (row.package !== last) {
           last = row.package;
-          const known = byPackage.get(last);
-          if (known) byVuln = known;
-          else byPackage.set(last, (byVuln = new Map()));
-          groups = c.groups.get(keyOf(ecosystem, last));
+          groups = c.groups.get(keyOf(ecosystem, last)) ?? [];
         }
-        let g = byVuln.get(row.canonicalId);
-        if (!g) {
-          byVuln.set(row.canonicalId, (g = { vuln: row.canonicalId, rows: [] }));
-          groups?.push(g);
-        }
+        let g: VulnGroup | undefined;
+        for (let i = groups.length - 1; i >= 0 && g === undefined; i--) if ((groups[i] as VulnGroup).vuln === row.canonicalId) g = groups[i];
+        if (!g) groups.push((g = { vuln: row.canonicalId, rows: [] }));
         g.rows.push({ row });
       }
       c.size += names.length + rows.length;
