@@ -129,7 +129,6 @@ function rangesOf(p: PreparedRow, ecosystem: string, cache: MatchCache): Prepare
   return (p.ranges = ranges);
 }
 
-
 /** Whether a row's `versions` list holds one of the candidates (parsed only when its text has escapes). */
 function listed(p: PreparedRow, candidates: readonly string[]): boolean {
   const text = p.row.versions;
