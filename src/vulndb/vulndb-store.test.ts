@@ -57,6 +57,55 @@ describe('VulnDb', () => {
     expect(v?.aliases).toEqual(['GHSA-aaaa', 'GO-2022-1', 'PYSEC-7']);
   });
 
+  it('keeps each vulnerability\'s info with the alias map, and fills it on the next import of a database migrated without it', async () => {
+    const v31 = { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N', score: 7.5 };
+    const v40 = { version: '4.0', vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N' };
+    const records = [
+      adv('GHSA-a', ['CVE-2022-1'], { summary: 'first', severity: { rating: 'high', cvss: [v31] }, modified: '2024-01-01T00:00:00Z' }),
+      adv('PYSEC-1', ['CVE-2022-1'], { summary: 'second', severity: { rating: 'low', cvss: [v40] } }),
+      adv('GHSA-w', ['CVE-2022-1'], { summary: 'withdrawn', severity: { rating: 'critical' }, withdrawn: '2024-01-01T00:00:00Z' }),
+      adv('GHSA-b', []),
+    ];
+    await store.import('osv', items(records));
+    await store.import('kev', (async function* (): AsyncGenerator<SourceItem> {
+      yield { kind: 'metrics', metrics: { cve: 'CVE-2022-1', kevDateAdded: '2024-02-01' } };
+    })());
+    const info = await store.vulnInfo(['CVE-2022-1', 'GHSA-b', 'NOT-STORED-1']);
+    // Advisories merge in alias-map order; a withdrawn record adds its id but neither summary nor severity.
+    expect(info.get('CVE-2022-1')).toEqual({
+      id: 'CVE-2022-1',
+      aliases: ['GHSA-a', 'GHSA-w', 'PYSEC-1'],
+      summary: 'first',
+      severity: { rating: 'high', cvss: [v31, v40] },
+      metrics: { cve: 'CVE-2022-1', kevDateAdded: '2024-02-01' },
+    });
+    expect(info.get('GHSA-b')).toEqual({ id: 'GHSA-b', aliases: [], severity: undefined, metrics: undefined });
+    expect(info.get('NOT-STORED-1')).toEqual({ id: 'NOT-STORED-1', aliases: [], severity: undefined, metrics: undefined });
+    expect(Number((await db.selectFrom('vuln_info').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n)).toBe(2);
+
+    // A database migrated to 0018 has no info rows: the same answers come from the advisories, and its
+    // next import fills them although nothing changed.
+    await db.deleteFrom('vuln_info').execute();
+    expect(await store.vulnInfo(['CVE-2022-1', 'GHSA-b'])).toEqual(new Map([...info].filter(([id]) => id !== 'NOT-STORED-1')));
+    expect(await store.import('osv', items(records))).toMatchObject({ changed: false });
+    expect(await db.selectFrom('vuln_info').select('canonical_id').orderBy('canonical_id').execute()).toEqual([{ canonical_id: 'CVE-2022-1' }, { canonical_id: 'GHSA-b' }]);
+
+    // A changed record rewrites its vulnerability's row.
+    await store.import('osv', items([adv('GHSA-b', [], { summary: 'revised' })]));
+    expect((await store.vulnInfo(['GHSA-b'])).get('GHSA-b')?.summary).toBe('revised');
+    // A record leaving a vulnerability (its alias dropped) rewrites both rows; the rows kept per
+    // import equal a full recomputation.
+    await store.import('osv', items([{ ...records[1]!, aliases: [], modified: '2024-05-01T00:00:00Z' }]));
+    const split = await store.vulnInfo(['CVE-2022-1', 'PYSEC-1']);
+    expect(split.get('CVE-2022-1')).toMatchObject({ aliases: ['GHSA-a', 'GHSA-w'], summary: 'first', severity: { rating: 'high', cvss: [v31] } });
+    expect(split.get('PYSEC-1')).toMatchObject({ aliases: [], summary: 'second', severity: { rating: 'low', cvss: [v40] } });
+    const rows = () => db.selectFrom('vuln_info').selectAll().orderBy('canonical_id').execute();
+    const incremental = await rows();
+    await db.deleteFrom('vuln_info').execute();
+    await store.import('osv', items([]));
+    expect(await rows()).toEqual(incremental);
+  });
+
   it('stages a large import through a temporary file with the same result', async () => {
     const list = Array.from({ length: 50 }, (_, i) => adv(`PYSEC-${i}`, [`CVE-2021-${i}`], { summary: 'x'.repeat(100) }));
     const r = await store.import('osv', items(list), { stageMemoryBytes: 1000 });

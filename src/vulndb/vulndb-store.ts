@@ -52,17 +52,24 @@ export interface DbStatus {
   readonly sources: readonly SourceStatus[];
 }
 
-/** One affected row as the matcher reads it. */
-export interface AffectedRow {
+/** One affected row as the matcher reads it (from the rows of one ecosystem). */
+export interface MatchRow {
   readonly source: string;
-  readonly recordKey: string;
   readonly vulnId: string;
-  readonly ecosystem: string;
   readonly package: string;
   readonly status: string;
+  /** JSON AffectedRange[]. */
   readonly ranges: string;
+  /** JSON string[]. */
   readonly versions: string;
   readonly severity: string | null;
+  /** The vulnerability's canonical id (the alias map's, else `vulnId` itself). */
+  readonly canonicalId: string;
+}
+
+/** An affected row with its ecosystem. */
+export interface AffectedRow extends MatchRow {
+  readonly ecosystem: string;
 }
 
 export interface VulnInfo {
@@ -198,6 +205,8 @@ export class VulnDb {
         let metricsChanged = 0;
         // Package keys whose matching data changes: re-evaluation re-matches exactly the images holding them.
         const touched = new Set<string>();
+        // Ids of the records written or removed: whose vulnerabilities' info is recomputed.
+        const changedIds = new Set<string>();
         const changedCves: string[] = [];
         if (staged > 0) {
           for await (const line of stagedLines()) {
@@ -214,18 +223,19 @@ export class VulnDb {
             const doc = line.slice(2 + (replace ?? '').length + 1 + (hash ?? '').length + 1 + (key ?? '').length + 1);
             batch.push({ key: key ?? '', advisory: JSON.parse(doc) as Advisory, doc, hash: hash ?? '', replace: replace === '1' });
             if (batch.length >= BATCH) {
-              await writeBatch(trx, source, batch, touched);
+              await writeBatch(trx, source, batch, touched, changedIds);
               batch = [];
             }
           }
         }
-        await writeBatch(trx, source, batch, touched);
+        await writeBatch(trx, source, batch, touched, changedIds);
         if (metrics.length > 0) metricsChanged += await upsertMetrics(trx, source, metrics, changedCves);
         // A snapshot only removes what it no longer lists when it was read without problems: a skipped
         // (corrupt) entry must not make its package's records disappear.
         const gone = snapshots.length === 0 || (opts.skipped?.() ?? 0) > 0 ? [] : [...existing.keys()].filter((k) => !seen.has(k) && snapshots.some((p) => k.startsWith(p)));
         for (const keys of chunks(gone, KEY_CHUNK)) {
           await addTouched(trx, touched, { source, recordKeys: keys });
+          await addRecordIds(trx, source, keys, changedIds);
           await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
           await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
         }
@@ -240,8 +250,10 @@ export class VulnDb {
           }
           for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
         }
+        // A database migrated to vuln_info (0018) gets it filled by its next import, changed or not.
+        if (await infoMissing(trx)) await rebuildAliases(trx, undefined);
+        else if (added + updated + gone.length > 0) await rebuildAliases(trx, changedIds);
         if (changed) {
-          if (added + updated + gone.length > 0) await rebuildAliases(trx);
           revision++;
           const rows = [...touched].flatMap((k) => {
             const [ecosystem = '', pkg = ''] = k.split('\u0000');
@@ -326,25 +338,45 @@ export class VulnDb {
     };
   }
 
-  /** Affected rows for the given (ecosystem, package) keys: one indexed query per chunk of keys of an ecosystem. */
+  /** Affected rows for the given (ecosystem, package) keys with their canonical ids. */
   async affectedFor(keys: readonly { readonly ecosystem: string; readonly name: string }[]): Promise<AffectedRow[]> {
-    const byEco = new Map<string, string[]>();
+    const byEco = new Map<string, Set<string>>();
     for (const k of keys) {
-      const list = byEco.get(k.ecosystem);
-      if (list) list.push(k.name);
-      else byEco.set(k.ecosystem, [k.name]);
+      const set = byEco.get(k.ecosystem);
+      if (set) set.add(k.name);
+      else byEco.set(k.ecosystem, new Set([k.name]));
     }
     const out: AffectedRow[] = [];
-    for (const [ecosystem, names] of byEco) {
-      for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
-        const rows = await this.db
-          .selectFrom('vuln_affected')
-          .select(['source', 'record_key', 'vuln_id', 'ecosystem', 'package', 'status', 'ranges', 'versions', 'severity'])
-          .where('ecosystem', '=', ecosystem)
-          .where('package', 'in', part)
-          .execute();
-        for (const r of rows) out.push({ ...r, recordKey: r.record_key, vulnId: r.vuln_id });
-      }
+    for (const [ecosystem, names] of byEco) for (const r of await this.matchRows(ecosystem, [...names])) out.push({ ...r, ecosystem });
+    return out;
+  }
+
+  /**
+   * The affected rows of packages of one ecosystem: one indexed query
+   * per chunk of names with the alias map joined in (no second round trip for canonical ids), selected
+   * under the MatchRow names and only the columns matching reads, so the driver's row objects are
+   * returned as they are.
+   */
+  async matchRows(ecosystem: string, names: readonly string[]): Promise<MatchRow[]> {
+    const out: MatchRow[] = [];
+    for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('vuln_affected as f')
+        .leftJoin('vuln_alias as a', 'a.alias', 'f.vuln_id')
+        .select((eb) => [
+          'f.source',
+          'f.vuln_id as vulnId',
+          'f.package',
+          'f.status',
+          'f.ranges',
+          'f.versions',
+          'f.severity',
+          eb.fn.coalesce('a.canonical_id', 'f.vuln_id').as('canonicalId'),
+        ])
+        .where('f.ecosystem', '=', ecosystem)
+        .where('f.package', 'in', part)
+        .execute();
+      for (const r of rows) out.push(r);
     }
     return out;
   }
@@ -376,45 +408,80 @@ export class VulnDb {
     return out;
   }
 
-  /** Aliases, best severity and CVE metrics for canonical ids (batched). */
+  /**
+   * Aliases, merged severity, summary and CVE metrics for canonical ids: one row per vulnerability
+   * from vuln_info (decided at import) with its CVE's metrics joined in, per chunk of ids. Ids it
+   * does not hold (a database not yet re-imported after migration 0018) are merged from the advisories.
+   */
   async vulnInfo(canonical: readonly string[]): Promise<Map<string, VulnInfo>> {
-    const members = new Map<string, string[]>();
-    for (const part of chunks([...new Set(canonical)], KEY_CHUNK)) {
-      for (const r of await this.db.selectFrom('vuln_alias').select(['alias', 'canonical_id']).where('canonical_id', 'in', part).execute()) {
-        const l = members.get(r.canonical_id);
-        if (l) l.push(r.alias);
-        else members.set(r.canonical_id, [r.alias]);
+    const wanted = [...new Set(canonical)];
+    const out = new Map<string, VulnInfo>();
+    for (const part of chunks(wanted, KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('vuln_info as i')
+        .leftJoin('vuln_cve_metrics as m', 'm.cve', 'i.canonical_id')
+        .select(['i.canonical_id', 'i.aliases', 'i.summary', 'i.severity'])
+        .select(['m.cve', 'm.nvd_version', 'm.nvd_vector', 'm.nvd_score', 'm.nvd_rating', 'm.kev_date_added', 'm.epss_score', 'm.epss_percentile'])
+        .where('i.canonical_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        const id = r.canonical_id;
+        out.set(id, {
+          id,
+          aliases: JSON.parse(r.aliases) as string[],
+          ...(r.summary ? { summary: r.summary } : {}),
+          severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity),
+          // A vulnerability holds at most one CVE, and then it is the canonical id (see aliases.ts).
+          metrics: r.cve !== null && r.cve.startsWith('CVE-') ? metricsFromRow({ ...r, cve: r.cve }) : undefined,
+        });
       }
     }
-    const allIds = [...new Set([...canonical, ...[...members.values()].flat()])];
-    const sev = new Map<string, { severity: Severity | undefined; summary: string | null }[]>();
+    const rest = wanted.filter((id) => !out.has(id));
+    if (rest.length > 0) for (const [id, info] of await this.vulnInfoFromAdvisories(rest)) out.set(id, info);
+    return out;
+  }
+
+  /** `vulnInfo` merged at read time: each id's alias group joined to its advisories, and their CVEs' metrics. */
+  private async vulnInfoFromAdvisories(wanted: readonly string[]): Promise<Map<string, VulnInfo>> {
+    const members = new Map<string, Set<string>>();
+    const advisories = new Map<string, AdvisoryInfo[]>();
     const metrics = new Map<string, CveMetrics>();
-    for (const part of chunks(allIds, KEY_CHUNK)) {
+    const addAdvisory = (id: string, severity: string | null, summary: string | null) => {
+      const l = advisories.get(id);
+      const e = { severity: severity === null ? undefined : (JSON.parse(severity) as Severity), summary };
+      if (l) l.push(e);
+      else advisories.set(id, [e]);
+    };
+    for (const part of chunks(wanted, KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('vuln_alias as a')
+        .leftJoin('vuln_advisory as v', (j) => j.onRef('v.id', '=', 'a.alias').on('v.withdrawn', '=', 0))
+        .select(['a.canonical_id', 'a.alias', 'v.id', 'v.severity', 'v.summary'])
+        .where('a.canonical_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        // One row per (alias, advisory of that id); an alias with several advisories repeats.
+        let group = members.get(r.canonical_id);
+        if (!group) members.set(r.canonical_id, (group = new Set()));
+        group.add(r.alias);
+        if (r.id !== null) addAdvisory(r.id, r.severity, r.summary);
+      }
+    }
+    const unknown = wanted.filter((id) => !members.has(id));
+    for (const part of chunks(unknown, KEY_CHUNK)) {
       for (const r of await this.db.selectFrom('vuln_advisory').select(['id', 'severity', 'summary']).where('id', 'in', part).where('withdrawn', '=', 0).execute()) {
-        const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
-        const l = sev.get(r.id);
-        if (l) l.push(e);
-        else sev.set(r.id, [e]);
+        addAdvisory(r.id, r.severity, r.summary);
       }
-      const cves = part.filter((id) => id.startsWith('CVE-'));
-      if (cves.length > 0) {
-        for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', cves).execute()) metrics.set(r.cve, metricsFromRow(r));
-      }
+    }
+    const cves = [...new Set([...wanted, ...[...members.values()].flatMap((g) => [...g])])].filter((id) => id.startsWith('CVE-'));
+    for (const part of chunks(cves, KEY_CHUNK)) {
+      for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', part).execute()) metrics.set(r.cve, metricsFromRow(r));
     }
     const out = new Map<string, VulnInfo>();
-    for (const id of new Set(canonical)) {
-      const ids = members.get(id) ?? [id];
-      const entries = ids.flatMap((x) => sev.get(x) ?? []);
-      const cvss = entries.flatMap((e) => e.severity?.cvss ?? []);
-      const rating = entries.map((e) => e.severity?.rating).find((r) => r !== undefined);
-      const summary = entries.map((e) => e.summary).find((s) => s !== null && s !== undefined);
-      out.set(id, {
-        id,
-        aliases: ids.filter((x) => x !== id).sort(),
-        ...(summary ? { summary } : {}),
-        severity: cvss.length > 0 || rating !== undefined ? { ...(rating !== undefined ? { rating } : {}), ...(cvss.length > 0 ? { cvss } : {}) } : undefined,
-        metrics: ids.map((x) => metrics.get(x)).find((m) => m !== undefined),
-      });
+    for (const id of wanted) {
+      const group = members.get(id);
+      const ids = group ? [...group] : [id];
+      out.set(id, { ...mergeInfo(id, ids, advisories), metrics: ids.map((x) => metrics.get(x)).find((m) => m !== undefined) });
     }
     return out;
   }
@@ -463,11 +530,18 @@ async function addTouched(trx: Db, touched: Set<string>, of: { source: string; r
   for (const r of await q.execute()) touched.add(touchedKey(r.ecosystem, r.package));
 }
 
-async function writeBatch(trx: Db, source: string, batch: readonly Pending[], touched: Set<string>): Promise<void> {
+/** Adds the ids of these stored records (of `source`), before they are replaced or removed. */
+async function addRecordIds(trx: Db, source: string, recordKeys: readonly string[], ids: Set<string>): Promise<void> {
+  for (const r of await trx.selectFrom('vuln_advisory').select('id').where('source', '=', source).where('record_key', 'in', recordKeys).execute()) ids.add(r.id);
+}
+
+async function writeBatch(trx: Db, source: string, batch: readonly Pending[], touched: Set<string>, changedIds: Set<string>): Promise<void> {
   if (batch.length === 0) return;
+  for (const b of batch) changedIds.add(b.advisory.id);
   const replaced = batch.filter((b) => b.replace).map((b) => b.key);
   for (const keys of chunks(replaced, KEY_CHUNK)) {
     await addTouched(trx, touched, { source, recordKeys: keys });
+    await addRecordIds(trx, source, keys, changedIds);
     await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
     await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
   }
@@ -555,12 +629,102 @@ async function upsertMetrics(trx: Db, source: string, list: readonly CveMetrics[
   return changed.length;
 }
 
-/** Recomputes the whole alias map from the stored records (cheap next to an import; keeps it consistent). */
-async function rebuildAliases(trx: Db): Promise<void> {
+/** What one advisory contributes to its vulnerability's info. */
+interface AdvisoryInfo {
+  readonly severity: Severity | undefined;
+  readonly summary: string | null;
+}
+
+/**
+ * A vulnerability's aliases, summary and severity over the advisories of its ids (`ids` in alias-map
+ * order, each id's advisories in stored order): the first rating and summary, every CVSS vector.
+ */
+function mergeInfo(id: string, ids: readonly string[], advisories: ReadonlyMap<string, readonly AdvisoryInfo[]>): Omit<VulnInfo, 'metrics'> {
+  const entries = ids.flatMap((x) => advisories.get(x) ?? []);
+  const cvss = entries.flatMap((e) => e.severity?.cvss ?? []);
+  const rating = entries.map((e) => e.severity?.rating).find((r) => r !== undefined);
+  const summary = entries.map((e) => e.summary).find((s) => s !== null && s !== undefined);
+  return {
+    id,
+    aliases: ids.filter((x) => x !== id).sort(),
+    ...(summary ? { summary } : {}),
+    severity: cvss.length > 0 || rating !== undefined ? { ...(rating !== undefined ? { rating } : {}), ...(cvss.length > 0 ? { cvss } : {}) } : undefined,
+  };
+}
+
+/** Whether vuln_info is empty while there are vulnerabilities (a database just migrated to 0018). */
+async function infoMissing(trx: Db): Promise<boolean> {
+  if ((await trx.selectFrom('vuln_info').select('canonical_id').limit(1).executeTakeFirst()) !== undefined) return false;
+  return (await trx.selectFrom('vuln_alias').select('alias').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Recomputes the whole alias map from the stored records (cheap next to an import; keeps it
+ * consistent), writing only the aliases that changed, and the info of the vulnerabilities that may
+ * have changed: those holding an id of `changedIds` (records written or removed) or an alias that
+ * moved. `changedIds` undefined recomputes every vulnerability's info (a database migrated to 0018).
+ */
+async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefined): Promise<void> {
   const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases']).execute();
   const map = unifyAliases(rows.map((r) => ({ id: r.id, aliases: JSON.parse(r.aliases) as string[] })));
-  await trx.deleteFrom('vuln_alias').execute();
-  for (const part of chunks([...map], BATCH)) {
-    await trx.insertInto('vuln_alias').values(part.map(([alias, canonical_id]) => ({ alias, canonical_id }))).execute();
+  const oldAliases = new Map<string, string>();
+  for (const r of await trx.selectFrom('vuln_alias').select(['alias', 'canonical_id']).execute()) oldAliases.set(r.alias, r.canonical_id);
+  const staleAliases: string[] = [];
+  for (const [alias, canonical] of oldAliases) if (map.get(alias) !== canonical) staleAliases.push(alias);
+  for (const part of chunks(staleAliases, KEY_CHUNK)) await trx.deleteFrom('vuln_alias').where('alias', 'in', part).execute();
+  const newAliases: { alias: string; canonical_id: string }[] = [];
+  for (const [alias, canonical_id] of map) if (oldAliases.get(alias) !== canonical_id) newAliases.push({ alias, canonical_id });
+  for (const part of chunks(newAliases, BATCH)) await trx.insertInto('vuln_alias').values(part).execute();
+
+  // The vulnerabilities to recompute (by their new canonical id) and the old rows to drop.
+  const recompute = new Set<string>();
+  const drop = new Set<string>();
+  const mark = (id: string) => {
+    const now = map.get(id);
+    if (now !== undefined) recompute.add(now);
+    const before = oldAliases.get(id);
+    if (before !== undefined) {
+      drop.add(before);
+      const moved = map.get(before);
+      if (moved !== undefined) recompute.add(moved);
+    }
+  };
+  if (changedIds === undefined) {
+    await trx.deleteFrom('vuln_info').execute();
+    for (const canonical of map.values()) recompute.add(canonical);
+  } else {
+    for (const id of changedIds) mark(id);
+    for (const alias of staleAliases) mark(alias);
+    for (const { alias } of newAliases) mark(alias);
+    for (const part of chunks([...new Set([...drop, ...recompute])], KEY_CHUNK)) await trx.deleteFrom('vuln_info').where('canonical_id', 'in', part).execute();
   }
+  // Members in alias-map order, each id's advisories in stored order: the order mergeInfo picks by.
+  const groups = new Map<string, string[]>();
+  for (const [alias, canonical] of map) {
+    if (!recompute.has(canonical)) continue;
+    const g = groups.get(canonical);
+    if (g) g.push(alias);
+    else groups.set(canonical, [alias]);
+  }
+  const advisories = new Map<string, AdvisoryInfo[]>();
+  const addAdvisories = (list: readonly { id: string; severity: string | null; summary: string | null }[]) => {
+    for (const r of list) {
+      if (!recompute.has(map.get(r.id) ?? r.id)) continue;
+      const e = { severity: r.severity === null ? undefined : (JSON.parse(r.severity) as Severity), summary: r.summary };
+      const l = advisories.get(r.id);
+      if (l) l.push(e);
+      else advisories.set(r.id, [e]);
+    }
+  };
+  const selectInfo = () => trx.selectFrom('vuln_advisory').select(['id', 'severity', 'summary']).where('withdrawn', '=', 0);
+  const members = [...groups.values()].flat();
+  // Many ids (a first import, a large update): one scan beats indexed lookups by the thousand.
+  if (members.length * 8 > rows.length) addAdvisories(await selectInfo().execute());
+  else for (const part of chunks(members, KEY_CHUNK)) addAdvisories(await selectInfo().where('id', 'in', part).execute());
+  const info: Database['vuln_info'][] = [];
+  for (const [canonical, ids] of groups) {
+    const m = mergeInfo(canonical, ids, advisories);
+    info.push({ canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) });
+  }
+  for (const part of chunks(info, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
 }

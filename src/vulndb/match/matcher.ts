@@ -11,9 +11,9 @@ import type { Package } from '../../model/package.js';
 import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss } from '../advisory.js';
 import { bestCvss } from '../cvss.js';
 import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageName } from '../names.js';
-import type { AffectedRow, VulnDb, VulnInfo } from '../vulndb-store.js';
+import type { MatchRow, VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
-import { evaluate, type Compare } from './osv-ranges.js';
+import { evaluatePrepared, listedInJsonText, prepareRanges, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
 
 /** `(scheme, a, b)`: the shape of crowsnest/versions `compare`; throws on versions it cannot order. */
 export type SchemeCompare = (scheme: string, a: string, b: string) => -1 | 0 | 1;
@@ -57,33 +57,57 @@ export function lookupKey(pkg: Package, distro: Distro | undefined): Lookup | un
 
 const MAX_CACHE_ENTRIES = 500_000;
 
+/** An affected row with its ranges parsed on first use (kept for the data revision). */
+interface PreparedRow {
+  readonly row: MatchRow;
+  ranges?: PreparedRange[];
+  versions?: readonly string[];
+}
+
+/** A package key's rows of one canonical vulnerability. */
+interface VulnGroup {
+  readonly vuln: string;
+  readonly rows: PreparedRow[];
+  /** The distro's own rows (for distro packages); computed on first use. */
+  own?: PreparedRow[];
+  /** Sorted unique fixed versions of `rows` / of `own`: they do not depend on the installed version. */
+  fixedAll?: string[];
+  fixedOwn?: string[];
+}
+
+/** A version scheme's memoized comparisons. */
+interface SchemeOrder {
+  readonly compare: Compare;
+  /** `compare(installed, v)` for one installed version. */
+  readonly against: (installed: string) => (v: string) => -1 | 0 | 1;
+}
+
 interface MatchCache {
   readonly revision: number;
-  readonly rows: Map<string, AffectedRow[]>;
-  readonly canonical: Map<string, string>;
+  /** Rows per (ecosystem, name) key, grouped by canonical vulnerability id; an empty list when none. */
+  readonly groups: Map<string, VulnGroup[]>;
   readonly info: Map<string, VulnInfo>;
-  /** Rows of a key grouped by canonical vulnerability id, with parsed ranges and a compare memo. */
-  readonly grouped: Map<string, Map<string, AffectedRow[]>>;
   /** Outcome per (key, version, distro flag): the same package version in many images is evaluated once per revision. */
   readonly evaluated: Map<string, Evaluated[]>;
-  readonly ctx: EvalContext;
+  /** Memoized orders per version scheme. */
+  readonly comparators: Map<string, SchemeOrder>;
+  /**
+   * Parsed ranges per ecosystem and ranges text: re-published copies of an advisory (GO-… and GHSA-…)
+   * carry identical ranges, which are then parsed and sorted once.
+   */
+  readonly ranges: Map<string, Map<string, PreparedRange[]>>;
   size: number;
 }
 
 function emptyCache(revision: number): MatchCache {
-  return { revision, rows: new Map(), canonical: new Map(), info: new Map(), grouped: new Map(), evaluated: new Map(), ctx: { parsed: new Map(), compare: new Map() }, size: 0 };
+  return { revision, groups: new Map(), info: new Map(), evaluated: new Map(), comparators: new Map(), ranges: new Map(), size: 0 };
 }
 
 interface Evaluated {
   readonly vuln: string;
-  readonly m: { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
+  readonly m: { row: MatchRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
   /** The finding without its package, built once per revision (shared by every package it applies to). */
   body?: Omit<Finding, 'package'>;
-}
-
-interface EvalContext {
-  readonly parsed: Map<AffectedRow, { ranges: AffectedRange[]; versions: string[] }>;
-  readonly compare: Map<string, Map<string, -1 | 0 | 1>>;
 }
 
 const keyOf = (ecosystem: string, name: string) => `${ecosystem}\u0000${name}`;
@@ -95,6 +119,34 @@ function parseJson<T>(text: string, fallback: T): T {
     return fallback;
   }
 }
+
+function rangesOf(p: PreparedRow, ecosystem: string, cache: MatchCache): PreparedRange[] {
+  if (p.ranges !== undefined) return p.ranges;
+  let byText = cache.ranges.get(ecosystem);
+  if (!byText) cache.ranges.set(ecosystem, (byText = new Map()));
+  let ranges = byText.get(p.row.ranges);
+  if (!ranges) byText.set(p.row.ranges, (ranges = prepareRanges(parseJson<AffectedRange[]>(p.row.ranges, []))));
+  return (p.ranges = ranges);
+}
+
+/** Whether a row's `versions` list holds one of the candidates (parsed only when its text has escapes). */
+function listed(p: PreparedRow, candidates: readonly string[]): boolean {
+  const text = p.row.versions;
+  if (text === '[]') return false;
+  let unsure = false;
+  for (const c of candidates) {
+    const found = listedInJsonText(text, c);
+    if (found === true) return true;
+    if (found === undefined) unsure = true;
+  }
+  if (!unsure) return false;
+  p.versions ??= parseJson<string[]>(text, []);
+  const list = p.versions;
+  return list.some((v) => candidates.includes(v));
+}
+
+/** SEMVER ranges (Go) carry versions without the "v" prefix. */
+const normalizeFor = (type: AffectedRange['type'], v: string) => (type === 'SEMVER' ? v.replace(/^v(?=\d)/, '') : v);
 
 /** Bump whenever the matcher's output for the same packages and data can change (part of a findings cache key). */
 export const MATCHER_VERSION = 1;
@@ -130,40 +182,54 @@ export class VulnMatcher {
    * Database answers are cached per revision (one cheap revision query per call), so re-evaluating
    * images while the data is unchanged costs no lookups for keys already seen.
    */
-  private async cached(keys: readonly string[], lookups: readonly Lookup[]): Promise<MatchCache> {
+  private async cached(lookups: readonly Lookup[]): Promise<MatchCache> {
     const revision = await this.db.revision();
     if (revision !== this.cache.revision || this.cache.size > MAX_CACHE_ENTRIES) {
       this.cache = emptyCache(revision);
     }
     const c = this.cache;
-    const missing = lookups.filter((l, i) => !c.rows.has(keys[i] as string));
-    if (missing.length > 0) {
-      for (const l of missing) c.rows.set(keyOf(l.ecosystem, l.name), []);
-      const rows = await this.db.affectedFor(missing.map((l) => ({ ecosystem: l.ecosystem, name: l.name })));
-      for (const r of rows) c.rows.get(keyOf(r.ecosystem, r.package))?.push(r);
-      c.size += missing.length + rows.length;
-      const ids = [...new Set(rows.map((r) => r.vulnId))].filter((id) => !c.canonical.has(id));
-      for (const [id, canon] of await this.db.canonicalIds(ids)) c.canonical.set(id, canon);
+    const missing = new Map<string, string[]>();
+    for (const l of lookups) {
+      const key = keyOf(l.ecosystem, l.name);
+      if (c.groups.has(key)) continue;
+      c.groups.set(key, []);
+      const names = missing.get(l.ecosystem);
+      if (names) names.push(l.name);
+      else missing.set(l.ecosystem, [l.name]);
+    }
+    for (const [ecosystem, names] of missing) {
+      const rows = await this.db.matchRows(ecosystem, names);
+      // A key's rows grouped by canonical id in first-seen order (the order the evaluation prefers
+      // rows in); a key has few vulnerabilities, so a scan of its groups beats a map per key.
+      let last: string | undefined;
+      let groups: VulnGroup[] = [];
+      for (const row of rows) {
+        if (row.package !== last) {
+          last = row.package;
+          groups = c.groups.get(keyOf(ecosystem, last)) ?? [];
+        }
+        let g: VulnGroup | undefined;
+        for (let i = groups.length - 1; i >= 0 && g === undefined; i--) if ((groups[i] as VulnGroup).vuln === row.canonicalId) g = groups[i];
+        if (!g) groups.push((g = { vuln: row.canonicalId, rows: [] }));
+        g.rows.push({ row });
+      }
+      c.size += names.length + rows.length;
     }
     return c;
   }
 
   async match(packages: readonly Package[], distro?: Distro): Promise<Finding[]> {
     const lookups = await this.withMavenGroups(packages.map((p) => lookupKey(p, distro)).filter((l): l is Lookup => l !== undefined));
-    const keys = lookups.map((l) => keyOf(l.ecosystem, l.name));
-    const cache = await this.cached(keys, lookups);
-    const byKey = cache.rows;
-    const canonical = cache.canonical;
+    const cache = await this.cached(lookups);
     const pending: { lookup: Lookup; e: Evaluated }[] = [];
-    const ctx = cache.ctx;
-    for (const memo of ctx.compare.values()) if (memo.size > MAX_CACHE_ENTRIES) memo.clear();
     // Identical (ecosystem, name, version) packages (the same library in several places, or in many
     // images) are evaluated once per data revision.
     const evaluated = cache.evaluated;
     for (const lookup of lookups) {
-      const candidates = byKey.get(keyOf(lookup.ecosystem, lookup.name));
-      if (!candidates) continue;
-      const memoKey = `${keyOf(lookup.ecosystem, lookup.name)}\u0000${lookup.version}\u0000${lookup.distro ? 1 : 0}`;
+      const key = keyOf(lookup.ecosystem, lookup.name);
+      const groups = cache.groups.get(key);
+      if (!groups || groups.length === 0) continue;
+      const memoKey = `${key}\u0000${lookup.version}\u0000${lookup.distro ? 1 : 0}`;
       const memo = evaluated.get(memoKey);
       if (memo) {
         for (const e of memo) pending.push({ lookup, e });
@@ -172,22 +238,11 @@ export class VulnMatcher {
       const results: Evaluated[] = [];
       evaluated.set(memoKey, results);
       cache.size++;
-      const groupKey = keyOf(lookup.ecosystem, lookup.name);
-      let byVuln = cache.grouped.get(groupKey);
-      if (!byVuln) {
-        byVuln = new Map<string, AffectedRow[]>();
-        for (const r of candidates) {
-          const id = canonical.get(r.vulnId) ?? r.vulnId;
-          const l = byVuln.get(id);
-          if (l) l.push(r);
-          else byVuln.set(id, [r]);
-        }
-        cache.grouped.set(groupKey, byVuln);
-      }
-      for (const [vuln, list] of byVuln) {
-        const m = this.evaluateVuln(lookup, list, ctx);
+      const orderFor = this.ordersFor(lookup, cache);
+      for (const g of groups) {
+        const m = this.evaluateVuln(lookup, g, orderFor, cache);
         if (m) {
-          const e: Evaluated = { vuln, m };
+          const e: Evaluated = { vuln: g.vuln, m };
           results.push(e);
           pending.push({ lookup, e });
         }
@@ -203,69 +258,104 @@ export class VulnMatcher {
   }
 
   private body(lookup: Lookup, e: Evaluated, i: VulnInfo | undefined): Omit<Finding, 'package'> {
-    const p = { lookup, vuln: e.vuln, ...e.m };
-    {
-      const cvss = bestCvss([...(i?.severity?.cvss ?? []), ...(i?.metrics?.cvss ? [i.metrics.cvss] : [])]);
-      const severity = pickSeverity(DISTRO_SOURCES.has(p.row.source) || p.lookup.distro ? p.row.severity : null, i?.severity?.rating, i?.severity?.cvss ?? [], i?.metrics?.cvss, i?.metrics?.rating);
-      const f: Omit<Finding, 'package'> = {
-        id: p.vuln,
-        aliases: [...new Set([...(i?.aliases ?? []), ...(p.row.vulnId !== p.vuln ? [p.row.vulnId] : [])])].sort(),
-        ...(i?.summary !== undefined ? { summary: i.summary } : {}),
-        severity,
-        ...(cvss ? { cvss } : {}),
-        status: p.status,
-        range: p.hit,
-        fixedVersions: p.fixed,
-        ...(p.upgrade !== undefined ? { fixedVersion: p.upgrade } : {}),
-        source: p.row.source,
-        sourceId: p.row.vulnId,
-        ecosystem: p.lookup.ecosystem,
-        matchedName: p.lookup.name,
-        ...(i?.metrics?.kevDateAdded !== undefined ? { knownExploited: { dateAdded: i.metrics.kevDateAdded } } : {}),
-        ...(i?.metrics?.epssScore !== undefined ? { epss: { score: i.metrics.epssScore, ...(i.metrics.epssPercentile !== undefined ? { percentile: i.metrics.epssPercentile } : {}) } } : {}),
-      };
-      return f;
-    }
-  }
-
-  /** A comparator for the scheme of (ecosystem, range type), memoized for this match call. */
-  private comparator(ecosystem: string, type: AffectedRange['type'], ctx: EvalContext): Compare | undefined {
-    const scheme = type === 'SEMVER' ? 'semver' : this.deps.schemeFor(ecosystem);
-    if (scheme === undefined) return undefined;
-    let memo = ctx.compare.get(scheme);
-    if (!memo) ctx.compare.set(scheme, (memo = new Map()));
-    const cache = memo;
-    return (a, b) => {
-      const k = `${a}\u0000${b}`;
-      let r = cache.get(k);
-      if (r === undefined) {
-        r = this.deps.compare(scheme, a, b);
-        cache.set(k, r);
-      }
-      return r;
+    const m = e.m;
+    const row = m.row;
+    const advisoryCvss = i?.severity?.cvss ?? [];
+    const nvd = i?.metrics?.cvss;
+    const cvss = bestCvss(nvd ? [...advisoryCvss, nvd] : advisoryCvss);
+    const severity = pickSeverity(DISTRO_SOURCES.has(row.source) || lookup.distro ? row.severity : null, i?.severity?.rating, advisoryCvss, nvd, i?.metrics?.rating);
+    // The store's alias lists are sorted and unique, and hold the record's own id unless it is the canonical one.
+    const known = i?.aliases ?? [];
+    const aliases = row.vulnId === e.vuln || known.includes(row.vulnId) ? known : [...new Set([...known, row.vulnId])].sort();
+    const metrics = i?.metrics;
+    return {
+      id: e.vuln,
+      aliases,
+      ...(i?.summary !== undefined ? { summary: i.summary } : {}),
+      severity,
+      ...(cvss ? { cvss } : {}),
+      status: m.status,
+      range: m.hit,
+      fixedVersions: m.fixed,
+      ...(m.upgrade !== undefined ? { fixedVersion: m.upgrade } : {}),
+      source: row.source,
+      sourceId: row.vulnId,
+      ecosystem: lookup.ecosystem,
+      matchedName: lookup.name,
+      ...(metrics?.kevDateAdded !== undefined ? { knownExploited: { dateAdded: metrics.kevDateAdded } } : {}),
+      ...(metrics?.epssScore !== undefined ? { epss: { score: metrics.epssScore, ...(metrics.epssPercentile !== undefined ? { percentile: metrics.epssPercentile } : {}) } } : {}),
     };
   }
 
-  private evaluateVuln(lookup: Lookup, rows: readonly AffectedRow[], ctx: EvalContext): { row: AffectedRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
+  /** The orders of the scheme of (ecosystem, range type), one per scheme for the cache's lifetime. */
+  private schemeOrder(ecosystem: string, type: AffectedRange['type'], cache: MatchCache): SchemeOrder | undefined {
+    const scheme = type === 'SEMVER' ? 'semver' : this.deps.schemeFor(ecosystem);
+    if (scheme === undefined) return undefined;
+    let order = cache.comparators.get(scheme);
+    if (order === undefined) {
+      const schemeCompare = this.deps.compare;
+      // Sorting events and fixed versions meets the same pairs across advisories: memoized per pair.
+      const pairs = new Map<string, -1 | 0 | 1>();
+      const compare: Compare = (a, b) => {
+        const k = `${a}\u0000${b}`;
+        let r = pairs.get(k);
+        if (r === undefined) {
+          if (pairs.size >= MAX_CACHE_ENTRIES) pairs.clear();
+          pairs.set(k, (r = schemeCompare(scheme, a, b)));
+        }
+        return r;
+      };
+      // An installed version meets the same event versions in copies of an advisory and in other
+      // packages at that version: memoized per installed version (few), no key strings built.
+      const installed = new Map<string, Map<string, -1 | 0 | 1>>();
+      const against = (version: string) => {
+        let memo = installed.get(version);
+        if (memo === undefined) {
+          if (installed.size >= MAX_CACHE_ENTRIES) installed.clear();
+          installed.set(version, (memo = new Map()));
+        }
+        const m = memo;
+        return (v: string) => {
+          let r = m.get(v);
+          if (r === undefined) m.set(v, (r = schemeCompare(scheme, version, v)));
+          return r;
+        };
+      };
+      cache.comparators.set(scheme, (order = { compare, against }));
+    }
+    return order;
+  }
+
+  /** Range orders for one package version: `against` compares the installed version with an event version. */
+  private ordersFor(lookup: Lookup, cache: MatchCache): (type: AffectedRange['type']) => RangeOrder | undefined {
+    let semver: RangeOrder | null | undefined;
+    let ecosystem: RangeOrder | null | undefined;
+    const make = (type: AffectedRange['type']): RangeOrder | null => {
+      const order = this.schemeOrder(lookup.ecosystem, type, cache);
+      return order === undefined ? null : { compare: order.compare, against: order.against(normalizeFor(type, lookup.version)) };
+    };
+    return (type) => {
+      if (type === 'SEMVER') return (semver ??= make(type)) ?? undefined;
+      return (ecosystem ??= make(type)) ?? undefined;
+    };
+  }
+
+  private evaluateVuln(lookup: Lookup, group: VulnGroup, orderFor: (type: AffectedRange['type']) => RangeOrder | undefined, cache: MatchCache): { row: MatchRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
     // The distro's own verdict wins over re-published copies (e.g. OSV's Debian DSA records).
-    const own = lookup.distro ? rows.filter((r) => DISTRO_SOURCES.has(r.source)) : [];
-    const use = own.length > 0 ? own : rows;
-    if (use.some((r) => r.status === 'not-affected')) return undefined;
-    const compareFor = (type: AffectedRange['type']) => this.comparator(lookup.ecosystem, type, ctx);
-    // SEMVER ranges (Go) carry versions without the "v" prefix.
-    const normalize = (type: AffectedRange['type'], v: string) => (type === 'SEMVER' ? v.replace(/^v(?=\d)/, '') : v);
-    const fixed: string[] = [];
-    let match: { row: AffectedRow; hit: Finding['range'] } | undefined;
-    for (const row of use) {
-      let parsed = ctx.parsed.get(row);
-      if (!parsed) ctx.parsed.set(row, (parsed = { ranges: parseJson<AffectedRange[]>(row.ranges, []), versions: parseJson<string[]>(row.versions, []) }));
-      const { ranges, versions } = parsed;
-      const e = evaluate(ranges, versions, lookup.version, compareFor, normalize);
-      for (const r of ranges) for (const ev of r.events) if ('fixed' in ev && r.type !== 'GIT') fixed.push(ev.fixed);
-      if (e.affected && match === undefined) match = { row, hit: e.hit ?? {} };
+    const own = lookup.distro ? (group.own ??= group.rows.filter((r) => DISTRO_SOURCES.has(r.row.source))) : [];
+    const useOwn = own.length > 0;
+    const use = useOwn ? own : group.rows;
+    if (use.some((r) => r.row.status === 'not-affected')) return undefined;
+    let match: { row: MatchRow; hit: Finding['range'] } | undefined;
+    for (const p of use) {
+      const e = evaluatePrepared(rangesOf(p, lookup.ecosystem, cache), (candidates) => listed(p, candidates), lookup.version, orderFor, normalizeFor);
+      if (e.affected) {
+        match = { row: p.row, hit: e.hit ?? {} };
+        break;
+      }
     }
     if (!match) return undefined;
-    const ecoCompare = this.comparator(lookup.ecosystem, 'ECOSYSTEM', ctx);
+    const ecoCompare = this.schemeOrder(lookup.ecosystem, 'ECOSYSTEM', cache)?.compare;
     const cmp = (a: string, b: string): number => {
       try {
         return ecoCompare ? ecoCompare(a, b) : a < b ? -1 : a > b ? 1 : 0;
@@ -273,7 +363,14 @@ export class VulnMatcher {
         return a < b ? -1 : a > b ? 1 : 0;
       }
     };
-    const uniqueFixed = [...new Set(fixed)].sort(cmp);
+    let uniqueFixed = useOwn ? group.fixedOwn : group.fixedAll;
+    if (uniqueFixed === undefined) {
+      const fixed: string[] = [];
+      for (const p of use) for (const { range: r } of rangesOf(p, lookup.ecosystem, cache)) if (r.type !== 'GIT') for (const ev of r.events) if ('fixed' in ev) fixed.push(ev.fixed);
+      uniqueFixed = [...new Set(fixed)].sort(cmp);
+      if (useOwn) group.fixedOwn = uniqueFixed;
+      else group.fixedAll = uniqueFixed;
+    }
     const installed = lookup.version;
     const upgrade = uniqueFixed.find((f) => {
       try {

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compare } from '../../versions/index.js';
 import type { AffectedRange } from '../advisory.js';
-import { evaluate, evaluateRange } from './osv-ranges.js';
+import { evaluate, evaluateRange, listedInJsonText } from './osv-ranges.js';
 
 const semver = (a: string, b: string) => compare('semver', a, b);
 const R = (...events: AffectedRange['events']): AffectedRange => ({ type: 'SEMVER', events });
@@ -38,5 +39,22 @@ describe('OSV range evaluation', () => {
     expect(e).toMatchObject({ affected: true, skipped: 1 });
     expect(evaluate([], ['1.0', '1.1'], '1.1', () => undefined).affected).toBe(true);
     expect(evaluate([], ['1.0', '1.1'], '1.2', () => undefined).affected).toBe(false);
+  });
+
+  it('answers whether a JSON string list holds a version exactly as parsing it would, or defers', () => {
+    expect(listedInJsonText('["1.0","1.0.1","0.1.0"]', '1.0')).toBe(true);
+    expect(listedInJsonText('["10.1.0"]', '0.1.0')).toBe(false);
+    // A "," element boundary is no element, and escaped text is left to the parser.
+    expect(listedInJsonText('["a,",",x"]', ',')).toBe(false);
+    expect(listedInJsonText('["a\\"b"]', 'b')).toBeUndefined();
+    const alphabet = fc.constantFrom('1', '0', '.', ',', '"', '[', ']', '\\', 'a', ' ');
+    const version = fc.array(alphabet, { maxLength: 6 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.array(version, { maxLength: 8 }), version, (list, c) => {
+        const found = listedInJsonText(JSON.stringify(list), c);
+        if (found !== undefined) expect(found).toBe(list.includes(c));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -25,7 +25,8 @@ export interface Evaluation {
   readonly skipped: number;
 }
 
-type Ev = { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; v: string };
+/** A flattened range event. */
+export type Ev = { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; v: string };
 
 function flatten(e: RangeEvent): Ev {
   if ('introduced' in e) return { kind: 'introduced', v: e.introduced };
@@ -42,30 +43,102 @@ function cmpEvent(compare: Compare, a: Ev, b: Ev): number {
   return compare(a.v, b.v);
 }
 
-/** Evaluates one range for `version`; throws when the scheme cannot order a version (caller skips). */
-export function evaluateRange(range: AffectedRange, version: string, compare: Compare): { affected: boolean; hit?: RangeHit; fixed: string[] } {
-  const events = range.events.map(flatten).sort((a, b) => cmpEvent(compare, a, b));
-  const fixed = events.filter((e) => e.kind === 'fixed').map((e) => e.v);
-  for (const e of events) if (e.kind === 'limit' && compare(version, e.v) >= 0) return { affected: false, fixed };
+/** Sorts a range's events on a copy in the scheme's order; throws when the scheme cannot order them. */
+function sortedEvents(range: AffectedRange, compare: Compare): Ev[] {
+  return range.events.map(flatten).sort((a, b) => cmpEvent(compare, a, b));
+}
+
+/** The interval walk over sorted events; throws when the scheme cannot order `version` against them. */
+function evaluateSorted(events: readonly Ev[], against: (v: string) => -1 | 0 | 1): { affected: boolean; hit?: RangeHit } {
+  for (const e of events) if (e.kind === 'limit' && against(e.v) >= 0) return { affected: false };
   let affected = false;
-  let opened: number | undefined;
+  let opened = -1;
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as Ev;
-    if (e.kind === 'introduced' && (e.v === '0' || compare(version, e.v) >= 0)) {
+    if (e.kind === 'introduced' && (e.v === '0' || against(e.v) >= 0)) {
       affected = true;
       opened = i;
-    } else if (e.kind === 'fixed' && compare(version, e.v) >= 0) affected = false;
-    else if (e.kind === 'last_affected' && compare(version, e.v) > 0) affected = false;
+    } else if (e.kind === 'fixed' && against(e.v) >= 0) affected = false;
+    else if (e.kind === 'last_affected' && against(e.v) > 0) affected = false;
   }
-  if (!affected || opened === undefined) return { affected: false, fixed };
+  if (!affected || opened < 0) return { affected: false };
   const start = events[opened] as Ev;
-  const end = events.slice(opened + 1).find((e) => e.kind === 'fixed' || e.kind === 'last_affected');
+  let end: Ev | undefined;
+  for (let i = opened + 1; i < events.length && end === undefined; i++) {
+    const e = events[i] as Ev;
+    if (e.kind === 'fixed' || e.kind === 'last_affected') end = e;
+  }
   const hit: RangeHit = {
     introduced: start.v,
     ...(end?.kind === 'fixed' ? { fixed: end.v } : {}),
     ...(end?.kind === 'last_affected' ? { lastAffected: end.v } : {}),
   };
-  return { affected: true, hit, fixed };
+  return { affected: true, hit };
+}
+
+/** Evaluates one range for `version`; throws when the scheme cannot order a version (caller skips). */
+export function evaluateRange(range: AffectedRange, version: string, compare: Compare): { affected: boolean; hit?: RangeHit; fixed: string[] } {
+  const events = sortedEvents(range, compare);
+  const fixed = events.filter((e) => e.kind === 'fixed').map((e) => e.v);
+  return { ...evaluateSorted(events, (v) => compare(version, v)), fixed };
+}
+
+/**
+ * A range prepared for repeated evaluation: its events are sorted once (per scheme, on first use)
+ * instead of on every call. The matcher keeps these for a data revision, shared by identical ranges.
+ */
+export interface PreparedRange {
+  readonly range: AffectedRange;
+  /** Sorted events, or null when the scheme could not order them (the range is then always skipped). */
+  sorted?: Ev[] | null;
+}
+
+export function prepareRanges(ranges: readonly AffectedRange[]): PreparedRange[] {
+  return ranges.map((range) => ({ range }));
+}
+
+/** How a range type's versions are ordered, for one installed version. */
+export interface RangeOrder {
+  /** Orders two versions (sorts the events). */
+  readonly compare: Compare;
+  /** `compare(installed, v)` with the installed version normalized for the range type (callers memoize it). */
+  readonly against: (v: string) => -1 | 0 | 1;
+}
+
+/**
+ * `evaluate` over prepared ranges, without collecting `fixed` (the matcher reads fixed versions from
+ * the ranges itself) and with the explicit `versions` list consulted (`listed`: is any candidate
+ * spelling of the version in it) only when no range matched.
+ */
+export function evaluatePrepared(
+  ranges: readonly PreparedRange[],
+  listed: (candidates: readonly string[]) => boolean,
+  version: string,
+  orderFor: (type: AffectedRange['type']) => RangeOrder | undefined,
+  normalize: (type: AffectedRange['type'], v: string) => string,
+): { affected: boolean; hit?: RangeHit } {
+  for (const p of ranges) {
+    const type = p.range.type;
+    if (type === 'GIT') continue;
+    const order = orderFor(type);
+    if (order === undefined) continue;
+    if (p.sorted === undefined) {
+      try {
+        p.sorted = sortedEvents(p.range, order.compare);
+      } catch {
+        p.sorted = null;
+      }
+    }
+    if (p.sorted === null) continue;
+    try {
+      const r = evaluateSorted(p.sorted, order.against);
+      if (r.affected) return r;
+    } catch {
+      // A version the scheme cannot order skips this range only.
+    }
+  }
+  if (listed([version, normalize('SEMVER', version), normalize('ECOSYSTEM', version)])) return { affected: true };
+  return { affected: false };
 }
 
 /**
@@ -106,4 +179,25 @@ export function evaluate(
     if (versions.some((v) => candidates.has(v))) affected = true;
   }
   return { affected, ...(hit !== undefined ? { hit } : {}), fixed, skipped };
+}
+
+/** Printable ASCII without quote and backslash: JSON.stringify writes such a string verbatim. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Whether the JSON text of a string list (as JSON.stringify writes it) holds `c`, or undefined when
+ * either has characters JSON escapes (then parse it).
+ * Without escapes every quote is structural, so `"c"` starting at a quote preceded by an even number
+ * of quotes is a whole element: an exact answer without parsing (lists can hold thousands of versions).
+ */
+export function listedInJsonText(text: string, c: string): boolean | undefined {
+  if (!PLAIN.test(c) || text.includes('\\')) return undefined;
+  const needle = `"${c}"`;
+  let quotes = 0;
+  let counted = 0;
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+    for (; counted < at; counted++) if (text.charCodeAt(counted) === 34) quotes++;
+    if (quotes % 2 === 0) return true;
+  }
+  return false;
 }

@@ -17,6 +17,7 @@ import { webhooksMigration } from './0014-webhooks.js';
 import { vulndbScheduleMigration } from './0015-vulndb-schedule.js';
 import { baseImagesMigration } from './0016-base-images.js';
 import { evaluationFindingsMigration } from './0017-evaluation-findings.js';
+import { vulndbInfoMigration } from './0018-vulndb-info.js';
 import { packageFindingsMigration } from './0019-package-findings.js';
 
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0015-vulndb-schedule': vulndbScheduleMigration,
   '0016-base-images': baseImagesMigration,
   '0017-evaluation-findings': evaluationFindingsMigration,
+  '0018-vulndb-info': vulndbInfoMigration,
   '0019-package-findings': packageFindingsMigration,
 };
 

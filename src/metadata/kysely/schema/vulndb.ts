@@ -1,4 +1,4 @@
-/** Kysely table types of the vulnerability database (migration 0004-vulndb). */
+/** Kysely table types of the vulnerability database (migrations 0004-vulndb, 0015, 0018-vulndb-info). */
 export interface VulnAdvisoryTable {
   source: string;
   record_key: string;
@@ -34,6 +34,17 @@ export interface VulnAffectedTable {
   severity: string | null;
 }
 
+/** One row per canonical id of the alias map (migration 0018), rebuilt with it. */
+export interface VulnInfoTable {
+  canonical_id: string;
+  /** JSON string[]: the other ids of the vulnerability, sorted. */
+  aliases: string;
+  /** The first summary of its (non-withdrawn) advisories. */
+  summary: string | null;
+  /** JSON Severity merged over its advisories (first rating, every CVSS vector), or null. */
+  severity: string | null;
+}
+
 export interface VulnCveMetricsTable {
   cve: string;
   nvd_version: string | null;
@@ -63,6 +74,7 @@ export interface VulnStateTable {
 export interface VulndbTables {
   vuln_advisory: VulnAdvisoryTable;
   vuln_alias: VulnAliasTable;
+  vuln_info: VulnInfoTable;
   vuln_affected: VulnAffectedTable;
   vuln_cve_metrics: VulnCveMetricsTable;
   vuln_source: VulnSourceTable;
