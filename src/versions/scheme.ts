@@ -60,6 +60,23 @@ export function compareNumericStrings(a: string, b: string): Ordering {
   return compareDigitRuns(a, 0, a.length, b, 0, b.length);
 }
 
+/** Parsed versions per parser, bounded: matching compares the same few versions thousands of times. */
+const parsedCache = new WeakMap<(v: string) => unknown, Map<string, unknown>>();
+const PARSED_CACHE_ENTRIES = 50_000;
+const UNPARSEABLE = Symbol('unparseable');
+
+/** `parse(v)`, remembered per parser (parsed versions are never mutated by the comparators). */
+function parsedBy<T>(parse: (v: string) => T | undefined, v: string): T | undefined {
+  let cache = parsedCache.get(parse);
+  if (!cache) parsedCache.set(parse, (cache = new Map()));
+  const hit = cache.get(v);
+  if (hit !== undefined) return hit === UNPARSEABLE ? undefined : (hit as T);
+  const parsed = parse(v);
+  if (cache.size >= PARSED_CACHE_ENTRIES) cache.clear();
+  cache.set(v, parsed === undefined ? UNPARSEABLE : parsed);
+  return parsed;
+}
+
 /**
  * The fallback every scheme uses for input its parser rejects, chosen so that `compare` stays a
  * total order (antisymmetric and transitive) and never throws: every parseable version sorts
@@ -72,8 +89,8 @@ export function compareWithFallback<T>(
   parse: (v: string) => T | undefined,
   compareParsed: (x: T, y: T) => Ordering,
 ): Ordering {
-  const pa = parse(a);
-  const pb = parse(b);
+  const pa = parsedBy(parse, a);
+  const pb = parsedBy(parse, b);
   if (pa !== undefined && pb !== undefined) return compareParsed(pa, pb);
   if (pa !== undefined) return -1;
   if (pb !== undefined) return 1;
