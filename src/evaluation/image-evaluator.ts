@@ -9,8 +9,8 @@
  * assembled on read from the stored SBOM and the rows of the pinned view. Evaluations made before
  * migration 0019 keep their own rows (evaluation_findings) until they are next evaluated.
  */
-import { randomUUID } from 'node:crypto';
 import { addTo, chunks } from '../core/collections.js';
+import { timeOrderedId } from '../core/time-ordered-id.js';
 import type { Kysely } from 'kysely';
 import { defaultAnalysis } from '../analysis/api/analyzed-image.js';
 import type { VulnerabilitySummaryProvider } from '../analysis/api/analysis-routes.js';
@@ -190,6 +190,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
   private rowCache: RowCache = { revision: -1, rows: new Map() };
   /** History events show findings as refs; a stored row's JSON is parsed once per process. */
   private readonly refs = new Map<string, FindingRef>();
+  private readonly refsByRow = new WeakMap<Row, FindingRef>();
+  private readonly refJson = new WeakMap<FindingRef, string>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -513,6 +515,9 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
 
   /** A finding as history events show it (parsed once per row content). */
   private refOf(r: Row): FindingRef {
+    // Rows of a view are shared by every image that sees them: most lookups end at the first map.
+    const byRow = this.refsByRow.get(r);
+    if (byRow) return byRow;
     const k = `${r.detail}\u0000${r.vulnId}\u0000${r.severity}`;
     let ref = this.refs.get(k);
     if (!ref) {
@@ -521,7 +526,20 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       if (this.refs.size > MAX_CACHE) this.refs.clear();
       this.refs.set(k, ref);
     }
+    this.refsByRow.set(r, ref);
     return ref;
+  }
+
+  /** A list of findings as JSON, each finding serialized once (the same refs recur in thousands of events). */
+  private refsJson(refs: readonly FindingRef[]): string {
+    if (refs.length === 0) return '[]';
+    let out = '';
+    for (const ref of refs) {
+      let json = this.refJson.get(ref);
+      if (json === undefined) this.refJson.set(ref, (json = JSON.stringify(ref)));
+      out += (out ? ',' : '') + json;
+    }
+    return `[${out}]`;
   }
 
   /** The diff and the new summary of an update (pure: nothing written). */
@@ -570,15 +588,15 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     const events = applied
       .filter((a) => a.first || !isEmptyDiff(a.diff))
       .map((a) => ({
-        id: randomUUID(),
+        id: timeOrderedId(),
         repository: a.update.repository,
         manifest_digest: a.update.manifestDigest,
         platform: a.update.platform,
         at: evaluatedAt,
         revision,
         kind: a.first ? 'analysis' : a.update.kind,
-        added: JSON.stringify(a.diff.added),
-        removed: JSON.stringify(a.diff.removed),
+        added: this.refsJson(a.diff.added),
+        removed: this.refsJson(a.diff.removed),
         changed: JSON.stringify(a.diff.changed),
         summary: JSON.stringify(a.summary),
       }));

@@ -20,6 +20,9 @@ export async function openSqliteDatabase(path: string): Promise<Kysely<Database>
   // 64 MiB page cache (default 2 MiB): re-evaluation patches rows spread over multi-GB tables.
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('busy_timeout = 5000');
+  // Checkpoint after 64 MiB of WAL instead of SQLite's 4 MiB: a batched write (a re-evaluation of
+  // thousands of images is ~20 MiB) then commits without copying pages back into the database first.
+  sqlite.pragma('wal_autocheckpoint = 16384');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   return migratedOrClosed(db);
