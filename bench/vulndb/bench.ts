@@ -17,7 +17,7 @@ import { openSqliteDatabase } from '../../src/metadata/sqlite/sqlite-metadata-st
 import type { Package } from '../../src/model/package.js';
 import { VulnMatcher } from '../../src/vulndb/match/matcher.js';
 import { osvSource } from '../../src/vulndb/sources/osv-source.js';
-import { makeZip } from '../../src/vulndb/test-helpers.js';
+import { makeZip } from '../../test/helpers/zip.js';
 import { VulnDb } from '../../src/vulndb/vulndb-store.js';
 
 const ECOSYSTEMS = ['Go', 'PyPI', 'crates.io'];

@@ -18,7 +18,7 @@ import type { SbomStore } from '../analysis/store/sbom-store.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Package, PackageType } from '../model/package.js';
 import type { ImageSbom } from '../model/sbom.js';
-import { emptySummary, reportSeverity, type SeveritySummary } from '../reports/severity.js';
+import { emptySummary, type SeveritySummary } from '../reports/severity.js';
 import { addVulnerability, assembleReport, packageKey, type ReportVulnerability, type VulnerabilityReport } from '../reports/vulnerability-report.js';
 import type { Finding } from '../vulndb/match/finding.js';
 import { isDistroType } from '../vulndb/names.js';
@@ -31,6 +31,7 @@ import {
   PackageFindingsStore,
   packageRowsOf,
   refKeyOf,
+  rowFromDb,
   rowKey,
   sameRow,
   viewOf,
@@ -168,20 +169,6 @@ function packageFromJson(text: string): Package | undefined {
 }
 
 
-function legacyRowFromDb(r: Database['evaluation_findings'] & { package: string; vulnerability: string }): Row {
-  return {
-    purl: r.purl,
-    vulnId: r.vuln_id,
-    ecosystem: r.ecosystem,
-    name: r.name,
-    severity: reportSeverity(r.severity),
-    fixed: r.fixed === 1,
-    since: r.since,
-    detail: r.detail,
-    packageJson: r.package,
-    vulnerabilityJson: r.vulnerability,
-  };
-}
 
 
 export class ImageEvaluator implements VulnerabilitySummaryProvider {
@@ -502,7 +489,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
         const ek = evalKey(r.repository, r.manifest_digest, r.platform);
         let m = out.get(ek);
         if (!m) out.set(ek, (m = new Map()));
-        m.set(rowKey(r.purl, r.vuln_id), legacyRowFromDb(r));
+        m.set(rowKey(r.purl, r.vuln_id), rowFromDb(r));
       }
     }
     return out;
@@ -682,7 +669,7 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     if (!stored) return (await this.evaluate(repository, sbom, platform)).report;
     const rows =
       stored.epoch === null
-        ? (await this.legacyRows().where('f.repository', '=', repository).where('f.manifest_digest', '=', sbom.image.digest).where('f.platform', '=', platform).execute()).map(legacyRowFromDb)
+        ? (await this.legacyRows().where('f.repository', '=', repository).where('f.manifest_digest', '=', sbom.image.digest).where('f.platform', '=', platform).execute()).map(rowFromDb)
         : await this.packages.pinnedRows(sbom.image.digest, platform, stored.epoch, stored.first_at ?? stored.evaluated_at);
     return this.assemble(sbom, rows, {
       evaluatedAt: stored.evaluated_at,

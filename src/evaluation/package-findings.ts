@@ -151,7 +151,8 @@ export function byEcosystem(keys: readonly { ecosystem: string; name: string }[]
   return [...out].map(([e, names]) => [e, [...names]]);
 }
 
-export function packageRowFromDb(r: Database['package_findings'] & { package: string; vulnerability: string }): PackageRow {
+/** A finding row as read with its details (package_findings and evaluation_findings share these columns). */
+export function rowFromDb(r: Pick<Database['package_findings'], 'purl' | 'vuln_id' | 'severity' | 'fixed' | 'since' | 'detail'> & { ecosystem: string | null; name: string | null; package: string; vulnerability: string }): Row {
   return {
     purl: r.purl,
     vulnId: r.vuln_id,
@@ -163,9 +164,11 @@ export function packageRowFromDb(r: Database['package_findings'] & { package: st
     detail: r.detail,
     packageJson: r.package,
     vulnerabilityJson: r.vulnerability,
-    fromEpoch: r.from_epoch,
-    toEpoch: r.to_epoch,
   };
+}
+
+export function packageRowFromDb(r: Database['package_findings'] & { package: string; vulnerability: string }): PackageRow {
+  return { ...rowFromDb(r), ecosystem: r.ecosystem, name: r.name, fromEpoch: r.from_epoch, toEpoch: r.to_epoch };
 }
 
 /** Package rows, their epochs and the packages they belong to, over the shared metadata database. */

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestApp, TEST_ADMIN_AUTH, type TestApp } from '../app/_testkit/test-app.js';
 import type { Feed } from './feeds.js';
 import { ScheduledUpdates } from './scheduled-updates.js';
-import { makeZip } from './test-helpers.js';
+import { makeZip } from '../../test/helpers/zip.js';
 
 const advisory = (id: string, pkg: string) =>
   JSON.stringify({ schema_version: '1.6.0', id, modified: '2026-11-01T00:00:00Z', affected: [{ package: { ecosystem: 'PyPI', name: pkg }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] });

@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { hasShared, sharedPath } from '../../test/helpers/shared.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import { feedsFromEnv, type Feed } from './feeds.js';
-import { makeZip, memoryDb } from './test-helpers.js';
+import { makeZip } from '../../test/helpers/zip.js';
+import { memoryDb } from './test-helpers.js';
 import { updateFeeds } from './update.js';
 import { VulnDb } from './vulndb-store.js';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShared, sharedPath } from '../../../test/helpers/shared.js';
-import { collect, makeZip } from '../test-helpers.js';
+import { makeZip } from '../../../test/helpers/zip.js';
+import { collect } from '../test-helpers.js';
 import { osvSource } from './osv-source.js';
 import { parseOsvRecord } from './osv-record.js';
 
