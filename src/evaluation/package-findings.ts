@@ -151,6 +151,17 @@ export function byEcosystem(keys: readonly { ecosystem: string; name: string }[]
   return [...out].map(([e, names]) => [e, [...names]]);
 }
 
+/** These packages as query batches: one ecosystem, a chunk of names and the purls under them. */
+function* refBatches(refs: readonly PackageRef[]): Generator<{ ecosystem: string; names: string[]; purls: string[] }> {
+  for (const [ecosystem, names] of byEcosystem(refs)) {
+    for (const part of chunks(names, KEY_CHUNK)) {
+      const inPart = new Set(part);
+      const purls = [...new Set(refs.filter((r) => r.ecosystem === ecosystem && inPart.has(r.name)).map((r) => r.purl))];
+      for (const purlPart of chunks(purls, KEY_CHUNK * 5)) yield { ecosystem, names: part, purls: purlPart };
+    }
+  }
+}
+
 /** A finding row as read with its details (package_findings and evaluation_findings share these columns). */
 export function rowFromDb(r: Pick<Database['package_findings'], 'purl' | 'vuln_id' | 'severity' | 'fixed' | 'since' | 'detail'> & { ecosystem: string | null; name: string | null; package: string; vulnerability: string }): Row {
   return {
@@ -272,15 +283,9 @@ export class PackageFindingsStore {
   async storedPackages(refs: readonly PackageRef[]): Promise<Set<string>> {
     const wanted = new Set(refs.map(refKeyOf));
     const out = new Set<string>();
-    for (const [ecosystem, names] of byEcosystem(refs)) {
-      for (const part of chunks(names, KEY_CHUNK)) {
-        const inPart = new Set(part);
-        const purls = [...new Set(refs.filter((r) => r.ecosystem === ecosystem && inPart.has(r.name)).map((r) => r.purl))];
-        for (const purlPart of chunks(purls, KEY_CHUNK * 5)) {
-          const rows = await this.db.selectFrom('match_packages').select(['ecosystem', 'name', 'purl']).where('ecosystem', '=', ecosystem).where('name', 'in', part).where('purl', 'in', purlPart).execute();
-          for (const r of rows) if (wanted.has(refKeyOf(r))) out.add(refKeyOf(r));
-        }
-      }
+    for (const b of refBatches(refs)) {
+      const rows = await this.db.selectFrom('match_packages').select(['ecosystem', 'name', 'purl']).where('ecosystem', '=', b.ecosystem).where('name', 'in', b.names).where('purl', 'in', b.purls).execute();
+      for (const r of rows) if (wanted.has(refKeyOf(r))) out.add(refKeyOf(r));
     }
     return out;
   }
@@ -301,26 +306,20 @@ export class PackageFindingsStore {
   async packageRows(refs: readonly PackageRef[]): Promise<Map<string, PackageRow[]>> {
     const wanted = new Set(refs.map(refKeyOf));
     const out = new Map<string, PackageRow[]>();
-    for (const [ecosystem, names] of byEcosystem(refs)) {
-      for (const part of chunks(names, KEY_CHUNK)) {
-        const inPart = new Set(part);
-        const purls = [...new Set(refs.filter((r) => r.ecosystem === ecosystem && inPart.has(r.name)).map((r) => r.purl))];
-        for (const purlPart of chunks(purls, KEY_CHUNK * 5)) {
-          const rows = await this.db
-            .selectFrom('package_findings as f')
-            .innerJoin('finding_details as d', 'd.hash', 'f.detail')
-            .selectAll('f')
-            .select(['d.package', 'd.vulnerability'])
-            .where('f.ecosystem', '=', ecosystem)
-            .where('f.name', 'in', part)
-            .where('f.purl', 'in', purlPart)
-            .execute();
-          for (const r of rows) {
-            const row = packageRowFromDb(r);
-            const rk = refKeyOf(row);
-            if (wanted.has(rk)) addTo(out, rk, row);
-          }
-        }
+    for (const b of refBatches(refs)) {
+      const rows = await this.db
+        .selectFrom('package_findings as f')
+        .innerJoin('finding_details as d', 'd.hash', 'f.detail')
+        .selectAll('f')
+        .select(['d.package', 'd.vulnerability'])
+        .where('f.ecosystem', '=', b.ecosystem)
+        .where('f.name', 'in', b.names)
+        .where('f.purl', 'in', b.purls)
+        .execute();
+      for (const r of rows) {
+        const row = packageRowFromDb(r);
+        const rk = refKeyOf(row);
+        if (wanted.has(rk)) addTo(out, rk, row);
       }
     }
     return out;
