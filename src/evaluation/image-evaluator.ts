@@ -26,7 +26,6 @@ import { lookupKey, VulnMatcher } from '../vulndb/match/matcher.js';
 import type { VulnDb } from '../vulndb/vulndb-store.js';
 import type { FindingChange, FindingRef, ImageEvents } from './image-events.js';
 import {
-  byEcosystem,
   MAX_CACHE,
   PackageFindingsStore,
   packageRowsOf,
@@ -99,7 +98,6 @@ interface Applied {
   readonly first: boolean;
 }
 
-const KEY_CHUNK = 200;
 /** Evaluations per write transaction. */
 const WRITE_CHUNK = 500;
 /** Rows per multi-row statement (at most 12 columns: well under SQLite's and PostgreSQL's parameter limits). */
@@ -417,19 +415,11 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
         await patch(heldBy);
       }
     } else {
+      // One query per key (an index range), selecting only what differs per row.
       const heldBy = new Map<string, Held[]>();
-      for (const [ecosystem, names] of byEcosystem(keyList)) {
-        for (const part of chunks(names, KEY_CHUNK)) {
-          const rows = await this.db
-            .selectFrom('image_match_packages')
-            .select(['manifest_digest', 'platform', 'ecosystem', 'name', 'purl', 'weight'])
-            .where('ecosystem', '=', ecosystem)
-            .where('name', 'in', part)
-            .execute();
-          for (const r of rows) {
-            addTo(heldBy, imageKey(r.manifest_digest, r.platform), { ecosystem: r.ecosystem, name: r.name, purl: r.purl, weight: r.weight });
-          }
-        }
+      for (const { ecosystem, name } of keyList) {
+        const rows = await this.db.selectFrom('image_match_packages').select(['manifest_digest', 'platform', 'purl', 'weight']).where('ecosystem', '=', ecosystem).where('name', '=', name).execute();
+        for (const r of rows) addTo(heldBy, imageKey(r.manifest_digest, r.platform), { ecosystem, name, purl: r.purl, weight: r.weight });
       }
       await patch(heldBy);
     }
