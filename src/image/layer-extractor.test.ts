@@ -139,6 +139,24 @@ describe('image-fs', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('spills many bodies of a layer into one segment and reads each back at its offset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cn-spill-'));
+    try {
+      const bodies: Record<string, Buffer> = {};
+      for (let i = 0; i < 40; i++) bodies[`node_modules/p${i}/package.json`] = Buffer.from(JSON.stringify({ name: `p${i}`, version: `1.0.${i}`, pad: 'x'.repeat(i * 97) }));
+      bodies['empty.txt'] = Buffer.alloc(0);
+      const l0 = await extract(await buildLayer(bodies), { ...defaultExtractLimits, spillDir: dir, inMemoryBytes: 16 });
+      const segments = new Set(l0.files.map((f) => f.spillPath).filter((p) => p !== undefined));
+      expect(segments.size).toBe(1);
+      expect(readdirSync(dir)).toHaveLength(1);
+      const fs = assembleImageFs([l0]);
+      for (const [path, body] of Object.entries(bodies)) expect(Buffer.from((await fs.get(`/${path}`)?.bytes()) ?? [1]).equals(body)).toBe(true);
+      fs.dispose();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('failure cleanup', () => {

@@ -48,6 +48,25 @@ describe('FsLayerCache', () => {
     expect(readFileSync(big?.spillPath ?? '').equals(Buffer.alloc(5000, 9))).toBe(true);
   });
 
+  it('stores bodies spilled into a shared segment from their own offsets', async () => {
+    const cache = new FsLayerCache(join(dir, 'c'), 1024 ** 2);
+    const segment = join(dir, 'segment');
+    writeFileSync(segment, Buffer.concat([Buffer.alloc(3000, 1), Buffer.alloc(2000, 2)]));
+    const base = layer(0);
+    const extracted: ExtractedLayer = {
+      ...base,
+      files: [
+        { path: '/one', size: 3000, mode: 0o644, spillPath: segment, spillOffset: 0 },
+        { path: '/two', size: 2000, mode: 0o644, spillPath: segment, spillOffset: 3000 },
+      ],
+    };
+    await cache.put('sha256:s', 'v1', extracted);
+    const got = await cache.get('sha256:s', 'v1', opts());
+    const body = (f: ExtractedLayer['files'][number] | undefined) => (f?.data ? Buffer.from(f.data) : readFileSync(f?.spillPath ?? ''));
+    expect(body(got?.files[0]).equals(Buffer.alloc(3000, 1))).toBe(true);
+    expect(body(got?.files[1]).equals(Buffer.alloc(2000, 2))).toBe(true);
+  });
+
   it('evicts least recently used entries beyond its bound', async () => {
     const cache = new FsLayerCache(join(dir, 'c'), 25_000);
     await cache.put('sha256:1', 'v', layer(10_000));
