@@ -230,8 +230,8 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     const out: (Applied & { evaluatedAt: string })[] = [];
     for (const part of chunks(items, WRITE_CHUNK)) {
       const evaluatedAt = new Date().toISOString();
-      await this.ensureMatchKeys(part.map((i) => ({ sbom: i.matched.sbom, platform: i.platform })));
       const images = part.map((item) => ({ item, held: heldOf(item.matched.sbom) }));
+      await this.recordHeld(images.map(({ item, held }) => ({ manifestDigest: item.matched.sbom.image.digest, platform: item.platform, held })));
       const refs = new Map<string, PackageRef>();
       for (const { held } of images) for (const h of held) refs.set(refKeyOf(h), h);
       const known = await this.packages.storedPackages([...refs.values()]);
@@ -682,7 +682,6 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
       if (record.status !== 'done') continue;
       const sbom = await this.sboms.load(record.manifestDigest, record.platform);
       if (!sbom) continue;
-      await this.db.deleteFrom('image_match_keys').where('manifest_digest', '=', sbom.image.digest).where('platform', '=', record.platform).execute();
       await this.db.deleteFrom('image_match_packages').where('manifest_digest', '=', sbom.image.digest).where('platform', '=', record.platform).execute();
       await this.evaluate(repository, sbom, record.platform);
     }
@@ -756,46 +755,27 @@ export class ImageEvaluator implements VulnerabilitySummaryProvider {
     }));
   }
 
-  /**
-   * Records, once per image, the (ecosystem, name) keys the matcher looks it up by and the packages
-   * behind each key (what a delta re-matches without loading the SBOM).
-   */
-  private async ensureMatchKeys(images: readonly { sbom: ImageSbom; platform: string }[]): Promise<void> {
-    const unique = new Map(images.map((i) => [imageKey(i.sbom.image.digest, i.platform), i]));
+  /** Records, once per image, the packages it is matched by (how a delta finds the images holding a key). */
+  private async recordHeld(images: readonly { manifestDigest: string; platform: string; held: readonly Held[] }[]): Promise<void> {
+    const unique = new Map(images.map((i) => [imageKey(i.manifestDigest, i.platform), i]));
     const known = new Set<string>();
     for (const part of chunks([...unique.values()], FILTER_CHUNK)) {
       const rows = await this.db
         .selectFrom('image_match_packages')
         .select(['manifest_digest', 'platform'])
         .distinct()
-        .where('manifest_digest', 'in', part.map((i) => i.sbom.image.digest))
+        .where('manifest_digest', 'in', part.map((i) => i.manifestDigest))
         .execute();
       for (const r of rows) known.add(imageKey(r.manifest_digest, r.platform));
     }
-    const keyRows: Database['image_match_keys'][] = [];
-    const packageRows: Database['image_match_packages'][] = [];
-    for (const [ik, { sbom, platform }] of unique) {
+    const rows: Database['image_match_packages'][] = [];
+    for (const [ik, i] of unique) {
       if (known.has(ik)) continue;
-      const weights = weightsOf(sbom);
-      const keys = new Set<string>();
-      const seen = new Set<string>();
-      for (const p of sbom.packages) {
-        const k = lookupKey(p, sbom.distro);
-        if (!k) continue;
-        const kk = `${k.ecosystem}\u0000${k.name}`;
-        if (!keys.has(kk)) {
-          keys.add(kk);
-          keyRows.push({ manifest_digest: sbom.image.digest, platform, ecosystem: k.ecosystem, name: k.name });
-        }
-        if (seen.has(`${kk}\u0000${p.purl}`)) continue;
-        seen.add(`${kk}\u0000${p.purl}`);
-        packageRows.push({ manifest_digest: sbom.image.digest, platform, ecosystem: k.ecosystem, name: k.name, purl: p.purl, package: '', weight: weights.get(p.purl) ?? 1 });
-      }
+      for (const h of i.held) rows.push({ manifest_digest: i.manifestDigest, platform: i.platform, ecosystem: h.ecosystem, name: h.name, purl: h.purl, package: '', weight: h.weight });
     }
-    if (keyRows.length + packageRows.length === 0) return;
+    if (rows.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(keyRows, ROW_CHUNK)) await trx.insertInto('image_match_keys').values(part).onConflict((oc) => oc.doNothing()).execute();
-      for (const part of chunks(packageRows, ROW_CHUNK)) await trx.insertInto('image_match_packages').values(part).onConflict((oc) => oc.doNothing()).execute();
+      for (const part of chunks(rows, ROW_CHUNK)) await trx.insertInto('image_match_packages').values(part).onConflict((oc) => oc.doNothing()).execute();
     });
   }
 

@@ -56,7 +56,7 @@ export interface Held extends PackageRef {
 }
 
 /** FNV-1a over the string with two seeds: a cheap 64-bit content hash (no cryptographic need). */
-export function hash64(text: string): [number, number] {
+function hash64(text: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < text.length; i++) {
@@ -67,7 +67,7 @@ export function hash64(text: string): [number, number] {
   return [a >>> 0, b >>> 0];
 }
 
-export const hashText = (f: readonly [number, number]) => f[0].toString(16).padStart(8, '0') + f[1].toString(16).padStart(8, '0');
+const hashText = (f: readonly [number, number]) => f[0].toString(16).padStart(8, '0') + f[1].toString(16).padStart(8, '0');
 
 /** Finding rows per (package key, purl, advisory, source) for one data revision: built once for all images. */
 export interface RowCache {
@@ -141,7 +141,7 @@ export function viewOf(held: readonly PackageRef[], rowsByRef: ReadonlyMap<strin
 }
 
 /** Keys grouped by ecosystem: one `ecosystem = ? and name in (…)` term each (the primary key's prefix). */
-export function byEcosystem(keys: readonly { ecosystem: string; name: string }[]): [string, string[]][] {
+function byEcosystem(keys: readonly { ecosystem: string; name: string }[]): [string, string[]][] {
   const out = new Map<string, Set<string>>();
   for (const k of keys) {
     let set = out.get(k.ecosystem);
@@ -178,7 +178,7 @@ export function rowFromDb(r: Pick<Database['package_findings'], 'purl' | 'vuln_i
   };
 }
 
-export function packageRowFromDb(r: Database['package_findings'] & { package: string; vulnerability: string }): PackageRow {
+function packageRowFromDb(r: Database['package_findings'] & { package: string; vulnerability: string }): PackageRow {
   return { ...rowFromDb(r), ecosystem: r.ecosystem, name: r.name, fromEpoch: r.from_epoch, toEpoch: r.to_epoch };
 }
 

@@ -74,6 +74,55 @@ function parseJson<T>(s: string | null, fallback: T): T {
 
 type AnalysisRow = Database['analyses'];
 
+/** A stored package as read back (licenses and metadata only where the query selected them). */
+function packageFromRow(r: {
+  type: string;
+  ecosystem: string;
+  name: string;
+  version: string;
+  purl: string;
+  source_name: string | null;
+  source_version: string | null;
+  found_by: string;
+  locations: string;
+  licenses?: string;
+  metadata?: string | null;
+}): Package {
+  const metadata = r.metadata != null ? parseJson<Record<string, unknown> | undefined>(r.metadata, undefined) : undefined;
+  return {
+    name: r.name,
+    version: r.version,
+    type: r.type as PackageType,
+    purl: r.purl,
+    // Packages stored without an OSV ecosystem are indexed under their type; they load without one.
+    ...(r.ecosystem !== r.type ? { ecosystem: r.ecosystem } : {}),
+    ...(r.source_name !== null ? { source: { name: r.source_name, ...(r.source_version !== null ? { version: r.source_version } : {}) } } : {}),
+    licenses: r.licenses !== undefined ? parseJson<string[]>(r.licenses, []) : [],
+    locations: parseJson<PackageLocation[]>(r.locations, []),
+    foundBy: r.found_by,
+    ...(metadata !== undefined ? { metadata } : {}),
+  };
+}
+
+/** The SBOM of an analysis row with its packages; `full` adds the config digest and the layers. */
+function sbomOf(a: AnalysisRow, packages: Package[], full: boolean): ImageSbom {
+  const [toolName, toolVersion] = (a.tool_version ?? 'crowsnest@0').split('@');
+  const platformValue = parsePlatform(a.platform);
+  const distro = parseJson<Distro | undefined>(a.distro, undefined);
+  return {
+    image: {
+      digest: a.manifest_digest as Digest,
+      ...(platformValue ? { platform: platformValue } : {}),
+      ...(full && a.config_digest !== null ? { configDigest: a.config_digest as Digest } : {}),
+      layers: full ? parseJson<SbomLayer[]>(a.layers, []) : [],
+    },
+    ...(distro ? { distro } : {}),
+    packages,
+    analyzedAt: a.finished_at ?? a.queued_at,
+    tool: { name: toolName ?? 'crowsnest', version: toolVersion ?? '0' },
+  };
+}
+
 function toRecord(r: AnalysisRow): AnalysisRecord {
   return {
     id: r.id,
@@ -251,37 +300,8 @@ export class SbomStore {
       .orderBy('p.name')
       .orderBy('p.version')
       .execute();
-    const packages: Package[] = rows.map((r) => {
-      const metadata = parseJson<Record<string, unknown> | undefined>(r.metadata, undefined);
-      return {
-        name: r.name,
-        version: r.version,
-        type: r.type as PackageType,
-        purl: r.purl,
-        // Packages stored without an OSV ecosystem are indexed under their type; they load without one.
-        ...(r.ecosystem !== r.type ? { ecosystem: r.ecosystem } : {}),
-        ...(r.source_name !== null ? { source: { name: r.source_name, ...(r.source_version !== null ? { version: r.source_version } : {}) } } : {}),
-        licenses: parseJson<string[]>(r.licenses, []),
-        locations: parseJson<PackageLocation[]>(r.locations, []),
-        foundBy: r.found_by,
-        ...(metadata !== undefined ? { metadata } : {}),
-      };
-    });
-    const [toolName, toolVersion] = (a.tool_version ?? 'crowsnest@0').split('@');
-    const platformValue = parsePlatform(a.platform);
-    const distro = parseJson<Distro | undefined>(a.distro, undefined);
-    return {
-      image: {
-        digest: a.manifest_digest as Digest,
-        ...(platformValue ? { platform: platformValue } : {}),
-        ...(a.config_digest !== null ? { configDigest: a.config_digest as Digest } : {}),
-        layers: parseJson<SbomLayer[]>(a.layers, []),
-      },
-      ...(distro ? { distro } : {}),
-      packages,
-      analyzedAt: a.finished_at ?? a.queued_at,
-      tool: { name: toolName ?? 'crowsnest', version: toolVersion ?? '0' },
-    };
+    const packages = rows.map(packageFromRow);
+    return sbomOf(a, packages, true);
   }
 
   /**
@@ -314,30 +334,9 @@ export class SbomStore {
         .orderBy('p.version')
         .execute();
       for (const r of rows) {
-        packages.get(r.analysis_id)?.push({
-          name: r.name,
-          version: r.version,
-          type: r.type as PackageType,
-          purl: r.purl,
-          ...(r.ecosystem !== r.type ? { ecosystem: r.ecosystem } : {}),
-          ...(r.source_name !== null ? { source: { name: r.source_name, ...(r.source_version !== null ? { version: r.source_version } : {}) } } : {}),
-          licenses: [],
-          locations: parseJson<PackageLocation[]>(r.locations, []),
-          foundBy: r.found_by,
-        });
+        packages.get(r.analysis_id)?.push(packageFromRow(r));
       }
-      for (const a of analyses) {
-        const [toolName, toolVersion] = (a.tool_version ?? 'crowsnest@0').split('@');
-        const platformValue = parsePlatform(a.platform);
-        const distro = parseJson<Distro | undefined>(a.distro, undefined);
-        out.set(`${a.manifest_digest} ${a.platform}`, {
-          image: { digest: a.manifest_digest as Digest, ...(platformValue ? { platform: platformValue } : {}), layers: [] },
-          ...(distro ? { distro } : {}),
-          packages: packages.get(a.id) ?? [],
-          analyzedAt: a.finished_at ?? a.queued_at,
-          tool: { name: toolName ?? 'crowsnest', version: toolVersion ?? '0' },
-        });
-      }
+      for (const a of analyses) out.set(`${a.manifest_digest} ${a.platform}`, sbomOf(a, packages.get(a.id) ?? [], false));
     }
     return out;
   }

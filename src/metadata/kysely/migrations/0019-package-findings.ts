@@ -46,10 +46,20 @@ export const packageFindingsMigration: Migration = {
     // When the image was first evaluated in the repository: no finding applies to it from before.
     await db.schema.alterTable('evaluations').addColumn('first_at', 'text').execute();
     // Which images hold a package (imagesAffectedBy, deltas): looked up by the package, not the image.
+    // Superseded by image_match_packages (every key is there with its packages).
+    await db.schema.dropTable('image_match_keys').ifExists().execute();
     await db.schema.createIndex('image_match_packages_purl').on('image_match_packages').columns(['ecosystem', 'name', 'purl', 'manifest_digest', 'platform', 'weight']).execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropIndex('image_match_packages_purl').ifExists().execute();
     for (const t of ['findings_epoch', 'package_findings', 'match_packages']) await db.schema.dropTable(t).ifExists().execute();
+    await db.schema
+      .createTable('image_match_keys')
+      .addColumn('manifest_digest', 'text', (c) => c.notNull())
+      .addColumn('platform', 'text', (c) => c.notNull())
+      .addColumn('ecosystem', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('image_match_keys_pk', ['manifest_digest', 'platform', 'ecosystem', 'name'])
+      .execute();
   },
 };

@@ -78,13 +78,6 @@ export interface EvaluationEventsTable {
   summary: string;
 }
 
-export interface ImageMatchKeysTable {
-  manifest_digest: string;
-  platform: string;
-  ecosystem: string;
-  name: string;
-}
-
 export interface VulnChangesTable {
   revision: number;
   ecosystem: string;
@@ -133,7 +126,6 @@ export interface EvaluationTables {
   evaluation_findings: EvaluationFindingsTable;
   finding_details: FindingDetailsTable;
   image_match_packages: ImageMatchPackagesTable;
-  image_match_keys: ImageMatchKeysTable;
   vuln_changes: VulnChangesTable;
   reevaluation_state: ReevaluationStateTable;
   match_packages: MatchPackagesTable;
