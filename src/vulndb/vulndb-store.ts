@@ -12,10 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Kysely, Transaction } from 'kysely';
+import { addTo, chunks } from '../core/collections.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Advisory, CveMetrics, Severity } from './advisory.js';
 import type { SourceItem, SourceName } from './advisory-source.js';
 import { unifyAliases } from './aliases.js';
+import { indexedPackages, readMatchRows, rebuildMatchIndex, type MatchRow } from './match-index.js';
+
+export type { MatchRow } from './match-index.js';
 
 export interface ImportResult {
   readonly source: string;
@@ -52,21 +56,6 @@ export interface DbStatus {
   readonly sources: readonly SourceStatus[];
 }
 
-/** One affected row as the matcher reads it (from the rows of one ecosystem). */
-export interface MatchRow {
-  readonly source: string;
-  readonly vulnId: string;
-  readonly package: string;
-  readonly status: string;
-  /** JSON AffectedRange[]. */
-  readonly ranges: string;
-  /** JSON string[]. */
-  readonly versions: string;
-  readonly severity: string | null;
-  /** The vulnerability's canonical id (the alias map's, else `vulnId` itself). */
-  readonly canonicalId: string;
-}
-
 /** An affected row with its ecosystem. */
 export interface AffectedRow extends MatchRow {
   readonly ecosystem: string;
@@ -93,12 +82,6 @@ export interface ImportOptions {
 const BATCH = 400;
 const STAGE_MEMORY_BYTES = 64 * 1024 * 1024;
 const KEY_CHUNK = 500;
-
-function chunks<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -203,8 +186,10 @@ export class VulnDb {
         let batch: Pending[] = [];
         let metrics: CveMetrics[] = [];
         let metricsChanged = 0;
-        // Package keys whose matching data changes: re-evaluation re-matches exactly the images holding them.
+        // Package keys whose affected rows (or their canonical ids) change: their match index rows are
+        // rebuilt, and with the keys of changed CVE metrics re-evaluation re-matches exactly the images holding them.
         const touched = new Set<string>();
+        const metricKeys = new Set<string>();
         // Ids of the records written or removed: whose vulnerabilities' info is recomputed.
         const changedIds = new Set<string>();
         const changedCves: string[] = [];
@@ -248,15 +233,20 @@ export class VulnDb {
             ids.add(r.alias);
             ids.add(r.canonical_id);
           }
-          for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
+          for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, metricKeys, { vulnIds: part });
         }
         // A database migrated to vuln_info (0018) gets it filled by its next import, changed or not.
-        if (await infoMissing(trx)) await rebuildAliases(trx, undefined);
-        else if (added + updated + gone.length > 0) await rebuildAliases(trx, changedIds);
+        let moved: string[] = [];
+        if (await infoMissing(trx)) moved = await rebuildAliases(trx, undefined);
+        else if (added + updated + gone.length > 0) moved = await rebuildAliases(trx, changedIds);
+        // Rows of untouched records whose id now belongs to another vulnerability change too.
+        for (const part of chunks(moved, KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
+        if (touched.size > 0) await rebuildMatchIndex(trx, [...touched].map(fromTouchedKey));
+        for (const k of metricKeys) touched.add(k);
         if (changed) {
           revision++;
           const rows = [...touched].flatMap((k) => {
-            const [ecosystem = '', pkg = ''] = k.split('\u0000');
+            const { ecosystem, name: pkg } = fromTouchedKey(k);
             const row = { revision, ecosystem, package: pkg };
             // Jars whose groupId is unknown are looked up (and indexed for re-evaluation) by artifactId alone.
             const artifact = ecosystem === 'Maven' ? pkg.slice(pkg.indexOf(':') + 1) : pkg;
@@ -352,33 +342,11 @@ export class VulnDb {
   }
 
   /**
-   * The affected rows of packages of one ecosystem: one indexed query
-   * per chunk of names with the alias map joined in (no second round trip for canonical ids), selected
-   * under the MatchRow names and only the columns matching reads, so the driver's row objects are
-   * returned as they are.
+   * The affected rows of packages of one ecosystem with their canonical ids, from the match index (one
+   * indexed row per package), grouped by package.
    */
   async matchRows(ecosystem: string, names: readonly string[]): Promise<MatchRow[]> {
-    const out: MatchRow[] = [];
-    for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('vuln_affected as f')
-        .leftJoin('vuln_alias as a', 'a.alias', 'f.vuln_id')
-        .select((eb) => [
-          'f.source',
-          'f.vuln_id as vulnId',
-          'f.package',
-          'f.status',
-          'f.ranges',
-          'f.versions',
-          'f.severity',
-          eb.fn.coalesce('a.canonical_id', 'f.vuln_id').as('canonicalId'),
-        ])
-        .where('f.ecosystem', '=', ecosystem)
-        .where('f.package', 'in', part)
-        .execute();
-      for (const r of rows) out.push(r);
-    }
-    return out;
+    return readMatchRows(this.db, ecosystem, names);
   }
 
   /**
@@ -387,12 +355,7 @@ export class VulnDb {
    */
   async mavenNamesByArtifact(): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const r of await this.db.selectFrom('vuln_affected').select('package').distinct().where('ecosystem', '=', 'Maven').execute()) {
-      const artifact = r.package.slice(r.package.indexOf(':') + 1);
-      const names = out.get(artifact);
-      if (names) names.push(r.package);
-      else out.set(artifact, [r.package]);
-    }
+    for (const name of await indexedPackages(this.db, 'Maven')) addTo(out, name.slice(name.indexOf(':') + 1), name);
     return out;
   }
 
@@ -522,6 +485,11 @@ interface Pending {
 }
 
 const touchedKey = (ecosystem: string, pkg: string) => `${ecosystem}\u0000${pkg}`;
+
+function fromTouchedKey(key: string): { ecosystem: string; name: string } {
+  const at = key.indexOf('\u0000');
+  return { ecosystem: key.slice(0, at), name: key.slice(at + 1) };
+}
 
 /** Adds the package keys of the affected rows of these records (of `source`) or of these vulnerability ids. */
 async function addTouched(trx: Db, touched: Set<string>, of: { source: string; recordKeys: readonly string[] } | { vulnIds: readonly string[] }): Promise<void> {
@@ -663,8 +631,9 @@ async function infoMissing(trx: Db): Promise<boolean> {
  * consistent), writing only the aliases that changed, and the info of the vulnerabilities that may
  * have changed: those holding an id of `changedIds` (records written or removed) or an alias that
  * moved. `changedIds` undefined recomputes every vulnerability's info (a database migrated to 0018).
+ * Returns the ids whose canonical id changed (an id absent from the map is its own canonical id).
  */
-async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefined): Promise<void> {
+async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefined): Promise<string[]> {
   const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases']).execute();
   const map = unifyAliases(rows.map((r) => ({ id: r.id, aliases: JSON.parse(r.aliases) as string[] })));
   const oldAliases = new Map<string, string>();
@@ -675,6 +644,7 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
   const newAliases: { alias: string; canonical_id: string }[] = [];
   for (const [alias, canonical_id] of map) if (oldAliases.get(alias) !== canonical_id) newAliases.push({ alias, canonical_id });
   for (const part of chunks(newAliases, BATCH)) await trx.insertInto('vuln_alias').values(part).execute();
+  const moved = [...new Set([...staleAliases, ...newAliases.map((a) => a.alias)])].filter((id) => (oldAliases.get(id) ?? id) !== (map.get(id) ?? id));
 
   // The vulnerabilities to recompute (by their new canonical id) and the old rows to drop.
   const recompute = new Set<string>();
@@ -727,4 +697,5 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
     info.push({ canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) });
   }
   for (const part of chunks(info, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
+  return moved;
 }

@@ -19,6 +19,7 @@ import { baseImagesMigration } from './0016-base-images.js';
 import { evaluationFindingsMigration } from './0017-evaluation-findings.js';
 import { vulndbInfoMigration } from './0018-vulndb-info.js';
 import { packageFindingsMigration } from './0019-package-findings.js';
+import { vulndbMatchIndexMigration } from './0020-vulndb-match-index.js';
 
 const migrations: Record<string, Migration> = {
   '0001-registry': registryMigration,
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0017-evaluation-findings': evaluationFindingsMigration,
   '0018-vulndb-info': vulndbInfoMigration,
   '0019-package-findings': packageFindingsMigration,
+  '0020-vulndb-match-index': vulndbMatchIndexMigration,
 };
 
 const provider: MigrationProvider = {

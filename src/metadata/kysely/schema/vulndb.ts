@@ -1,4 +1,4 @@
-/** Kysely table types of the vulnerability database (migrations 0004-vulndb, 0015, 0018-vulndb-info). */
+/** Kysely table types of the vulnerability database (migrations 0004-vulndb, 0015, 0018-vulndb-info, 0020-vulndb-match-index). */
 export interface VulnAdvisoryTable {
   source: string;
   record_key: string;
@@ -45,6 +45,14 @@ export interface VulnInfoTable {
   severity: string | null;
 }
 
+/** The match index (migration 0020): a package key's affected rows with canonical ids (src/vulndb/match-index.ts). */
+export interface VulnMatchTable {
+  ecosystem: string;
+  package: string;
+  /** The key's rows in the match index's text format. */
+  affected: string;
+}
+
 export interface VulnCveMetricsTable {
   cve: string;
   nvd_version: string | null;
@@ -76,6 +84,7 @@ export interface VulndbTables {
   vuln_alias: VulnAliasTable;
   vuln_info: VulnInfoTable;
   vuln_affected: VulnAffectedTable;
+  vuln_match: VulnMatchTable;
   vuln_cve_metrics: VulnCveMetricsTable;
   vuln_source: VulnSourceTable;
   vuln_state: VulnStateTable;
