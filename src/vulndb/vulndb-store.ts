@@ -17,9 +17,7 @@ import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Advisory, CveMetrics, Severity } from './advisory.js';
 import type { SourceItem, SourceName } from './advisory-source.js';
 import { unifyAliases } from './aliases.js';
-import { indexedPackages, readMatchRows, rebuildMatchIndex, type MatchRow } from './match-index.js';
-
-export type { MatchRow } from './match-index.js';
+import { indexedPackages, readMatchIndex, readMatchRows, rebuildMatchIndex, type MatchRow } from './match-index.js';
 
 export interface ImportResult {
   readonly source: string;
@@ -186,8 +184,8 @@ export class VulnDb {
         let batch: Pending[] = [];
         let metrics: CveMetrics[] = [];
         let metricsChanged = 0;
-        // Package keys whose affected rows (or their canonical ids) change: their match index rows are
-        // rebuilt, and with the keys of changed CVE metrics re-evaluation re-matches exactly the images holding them.
+        // Package keys whose affected rows (or their canonical ids or info) change: their match index rows
+        // are rebuilt, and with the keys of changed CVE metrics re-evaluation re-matches exactly the images holding them.
         const touched = new Set<string>();
         const metricKeys = new Set<string>();
         // Ids of the records written or removed: whose vulnerabilities' info is recomputed.
@@ -236,12 +234,16 @@ export class VulnDb {
           for (const part of chunks([...ids], KEY_CHUNK)) await addTouched(trx, metricKeys, { vulnIds: part });
         }
         // A database migrated to vuln_info (0018) gets it filled by its next import, changed or not.
-        let moved: string[] = [];
-        if (await infoMissing(trx)) moved = await rebuildAliases(trx, undefined);
-        else if (added + updated + gone.length > 0) moved = await rebuildAliases(trx, changedIds);
-        // Rows of untouched records whose id now belongs to another vulnerability change too.
-        for (const part of chunks(moved, KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
-        if (touched.size > 0) await rebuildMatchIndex(trx, [...touched].map(fromTouchedKey));
+        let rematch: string[] | undefined = [];
+        if (await infoMissing(trx)) rematch = await rebuildAliases(trx, undefined);
+        else if (added + updated + gone.length > 0) rematch = await rebuildAliases(trx, changedIds);
+        // Rows of untouched records change too when their id joined another vulnerability or their
+        // vulnerability's info changed (a record of another source, another package).
+        for (const part of chunks(rematch ?? [], KEY_CHUNK)) await addTouched(trx, touched, { vulnIds: part });
+        // Every vulnerability's info was recomputed (a database migrated to 0018): the same as merged
+        // at read time before, so re-evaluation needs only the written records' keys; the index, all.
+        if (rematch === undefined) await rebuildMatchIndex(trx, undefined);
+        else if (touched.size > 0) await rebuildMatchIndex(trx, [...touched].map(fromTouchedKey));
         for (const k of metricKeys) touched.add(k);
         if (changed) {
           revision++;
@@ -349,6 +351,11 @@ export class VulnDb {
     return readMatchRows(this.db, ecosystem, names);
   }
 
+  /** The match index texts of packages of one ecosystem (src/vulndb/match-index.ts), for the matcher to decode as it goes. */
+  async matchIndex(ecosystem: string, names: readonly string[]): Promise<{ package: string; affected: string }[]> {
+    return readMatchIndex(this.db, ecosystem, names);
+  }
+
   /**
    * The Maven packages advisories name, by artifactId ("spring-core" → ["org.springframework:spring-core"]):
    * how a jar without pom.properties, whose groupId is unknown, finds its advisories.
@@ -404,6 +411,15 @@ export class VulnDb {
     return out;
   }
 
+  /** NVD, KEV and EPSS metrics of these CVE ids (the ones stored). */
+  async cveMetrics(cves: readonly string[]): Promise<Map<string, CveMetrics>> {
+    const out = new Map<string, CveMetrics>();
+    for (const part of chunks([...new Set(cves)], KEY_CHUNK)) {
+      for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', part).execute()) out.set(r.cve, metricsFromRow(r));
+    }
+    return out;
+  }
+
   /** `vulnInfo` merged at read time: each id's alias group joined to its advisories, and their CVEs' metrics. */
   private async vulnInfoFromAdvisories(wanted: readonly string[]): Promise<Map<string, VulnInfo>> {
     const members = new Map<string, Set<string>>();
@@ -437,9 +453,7 @@ export class VulnDb {
       }
     }
     const cves = [...new Set([...wanted, ...[...members.values()].flatMap((g) => [...g])])].filter((id) => id.startsWith('CVE-'));
-    for (const part of chunks(cves, KEY_CHUNK)) {
-      for (const r of await this.db.selectFrom('vuln_cve_metrics').selectAll().where('cve', 'in', part).execute()) metrics.set(r.cve, metricsFromRow(r));
-    }
+    for (const [cve, m] of await this.cveMetrics(cves)) metrics.set(cve, m);
     const out = new Map<string, VulnInfo>();
     for (const id of wanted) {
       const group = members.get(id);
@@ -631,9 +645,11 @@ async function infoMissing(trx: Db): Promise<boolean> {
  * consistent), writing only the aliases that changed, and the info of the vulnerabilities that may
  * have changed: those holding an id of `changedIds` (records written or removed) or an alias that
  * moved. `changedIds` undefined recomputes every vulnerability's info (a database migrated to 0018).
- * Returns the ids whose canonical id changed (an id absent from the map is its own canonical id).
+ * Returns the ids whose affected rows now match differently: those whose canonical id changed (an id
+ * absent from the map is its own) and every id of a vulnerability whose info changed; undefined when
+ * every vulnerability was recomputed.
  */
-async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefined): Promise<string[]> {
+async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefined): Promise<string[] | undefined> {
   const rows = await trx.selectFrom('vuln_advisory').select(['id', 'aliases']).execute();
   const map = unifyAliases(rows.map((r) => ({ id: r.id, aliases: JSON.parse(r.aliases) as string[] })));
   const oldAliases = new Map<string, string>();
@@ -659,6 +675,8 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
       if (moved !== undefined) recompute.add(moved);
     }
   };
+  // The info rows being replaced: ids of vulnerabilities whose info really changed match differently.
+  const before = new Map<string, Database['vuln_info']>();
   if (changedIds === undefined) {
     await trx.deleteFrom('vuln_info').execute();
     for (const canonical of map.values()) recompute.add(canonical);
@@ -666,7 +684,10 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
     for (const id of changedIds) mark(id);
     for (const alias of staleAliases) mark(alias);
     for (const { alias } of newAliases) mark(alias);
-    for (const part of chunks([...new Set([...drop, ...recompute])], KEY_CHUNK)) await trx.deleteFrom('vuln_info').where('canonical_id', 'in', part).execute();
+    for (const part of chunks([...new Set([...drop, ...recompute])], KEY_CHUNK)) {
+      for (const r of await trx.selectFrom('vuln_info').selectAll().where('canonical_id', 'in', part).execute()) before.set(r.canonical_id, r);
+      await trx.deleteFrom('vuln_info').where('canonical_id', 'in', part).execute();
+    }
   }
   // Members in alias-map order, each id's advisories in stored order: the order mergeInfo picks by.
   const groups = new Map<string, string[]>();
@@ -692,10 +713,14 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
   if (members.length * 8 > rows.length) addAdvisories(await selectInfo().execute());
   else for (const part of chunks(members, KEY_CHUNK)) addAdvisories(await selectInfo().where('id', 'in', part).execute());
   const info: Database['vuln_info'][] = [];
+  const rematch = new Set(moved);
   for (const [canonical, ids] of groups) {
     const m = mergeInfo(canonical, ids, advisories);
-    info.push({ canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) });
+    const row = { canonical_id: canonical, aliases: JSON.stringify(m.aliases), summary: m.summary ?? null, severity: m.severity === undefined ? null : JSON.stringify(m.severity) };
+    info.push(row);
+    const old = before.get(canonical);
+    if (old?.aliases !== row.aliases || old.summary !== row.summary || old.severity !== row.severity) for (const id of ids) rematch.add(id);
   }
   for (const part of chunks(info, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
-  return moved;
+  return changedIds === undefined ? undefined : [...rematch];
 }

@@ -8,12 +8,13 @@
 import type { Distro } from '../../model/distro.js';
 import { compare as versionCompare, schemeForEcosystem } from '../../versions/index.js';
 import type { Package } from '../../model/package.js';
-import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss } from '../advisory.js';
+import { RATING_ORDER, ratingFromScore, type AffectedRange, type Cvss, type Severity } from '../advisory.js';
 import { bestCvss } from '../cvss.js';
 import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageName } from '../names.js';
-import type { MatchRow, VulnDb, VulnInfo } from '../vulndb-store.js';
+import { decodeRanges, IndexRows, type IndexedInfo } from '../match-index.js';
+import type { VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
-import { evaluatePrepared, listedInJsonText, prepareRanges, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
+import { evaluatePrepared, listedInJsonText, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
 
 /** `(scheme, a, b)`: the shape of crowsnest/versions `compare`; throws on versions it cannot order. */
 export type SchemeCompare = (scheme: string, a: string, b: string) => -1 | 0 | 1;
@@ -54,25 +55,32 @@ export function lookupKey(pkg: Package, distro: Distro | undefined): Lookup | un
   if (ecosystem === 'Go' && (pkg.name === 'stdlib' || pkg.name === 'toolchain')) version = version.replace(/^go/, '');
   return { ecosystem, name: normalizePackageName(ecosystem, pkg.name), version, distro: false, pkg };
 }
-
 const MAX_CACHE_ENTRIES = 500_000;
 
-/** An affected row with its ranges parsed on first use (kept for the data revision). */
-interface PreparedRow {
-  readonly row: MatchRow;
-  ranges?: PreparedRange[];
-  versions?: readonly string[];
+/** The affected row a finding came from, as findings report it. */
+interface MatchedRow {
+  readonly source: string;
+  readonly vulnId: string;
+  readonly status: string;
+  readonly severity: string | null;
 }
 
-/** A package key's rows of one canonical vulnerability. */
-interface VulnGroup {
+interface Outcome {
+  readonly row: MatchedRow;
+  readonly status: FindingStatus;
+  readonly hit: Finding['range'];
+  readonly fixed: string[];
+  readonly upgrade?: string;
+}
+
+/** One vulnerability found for one (key, version): kept for the data revision. */
+interface Evaluated {
   readonly vuln: string;
-  readonly rows: PreparedRow[];
-  /** The distro's own rows (for distro packages); computed on first use. */
-  own?: PreparedRow[];
-  /** Sorted unique fixed versions of `rows` / of `own`: they do not depend on the installed version. */
-  fixedAll?: string[];
-  fixedOwn?: string[];
+  /** The vulnerability's info as the index holds it (absent when vuln_info had no row: then read from the store). */
+  readonly info: IndexedInfo | undefined;
+  readonly m: Outcome;
+  /** The finding without its package, built once per revision (shared by every package it applies to). */
+  body?: Omit<Finding, 'package'>;
 }
 
 /** A version scheme's memoized comparisons. */
@@ -80,35 +88,36 @@ interface SchemeOrder {
   readonly compare: Compare;
   /** `compare(installed, v)` for one installed version. */
   readonly against: (installed: string) => (v: string) => -1 | 0 | 1;
+  /** `compare` with versions it cannot order placed by their text (orders fixed versions). */
+  readonly lenient: (a: string, b: string) => number;
 }
 
+/**
+ * What the matcher keeps for one data revision. Only compact things: the index texts and the outcomes
+ * per package version. Rows and parsed ranges live for one match: kept, they survived every young-generation
+ * collection of the match and were copied by each (a quarter of an empty-cache match was such copying).
+ */
 interface MatchCache {
   readonly revision: number;
-  /** Rows per (ecosystem, name) key, grouped by canonical vulnerability id; an empty list when none. */
-  readonly groups: Map<string, VulnGroup[]>;
+  /** Index text per (ecosystem, name) key; null when the key has no advisories. */
+  readonly docs: Map<string, string | null>;
   readonly info: Map<string, VulnInfo>;
   /** Outcome per (key, version, distro flag): the same package version in many images is evaluated once per revision. */
   readonly evaluated: Map<string, Evaluated[]>;
   /** Memoized orders per version scheme. */
   readonly comparators: Map<string, SchemeOrder>;
-  /**
-   * Parsed ranges per ecosystem and ranges text: re-published copies of an advisory (GO-… and GHSA-…)
-   * carry identical ranges, which are then parsed and sorted once.
-   */
-  readonly ranges: Map<string, Map<string, PreparedRange[]>>;
   size: number;
 }
 
 function emptyCache(revision: number): MatchCache {
-  return { revision, groups: new Map(), info: new Map(), evaluated: new Map(), comparators: new Map(), ranges: new Map(), size: 0 };
+  return { revision, docs: new Map(), info: new Map(), evaluated: new Map(), comparators: new Map(), size: 0 };
 }
 
-interface Evaluated {
-  readonly vuln: string;
-  readonly m: { row: MatchRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string };
-  /** The finding without its package, built once per revision (shared by every package it applies to). */
-  body?: Omit<Finding, 'package'>;
-}
+/**
+ * Parsed ranges of one key by ranges text: re-published copies of an advisory (GO-… and GHSA-…) carry
+ * identical ranges, which are then parsed and sorted once.
+ */
+type RangesByText = Map<string, PreparedRange[]>;
 
 const keyOf = (ecosystem: string, name: string) => `${ecosystem}\u0000${name}`;
 
@@ -120,18 +129,8 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-function rangesOf(p: PreparedRow, ecosystem: string, cache: MatchCache): PreparedRange[] {
-  if (p.ranges !== undefined) return p.ranges;
-  let byText = cache.ranges.get(ecosystem);
-  if (!byText) cache.ranges.set(ecosystem, (byText = new Map()));
-  let ranges = byText.get(p.row.ranges);
-  if (!ranges) byText.set(p.row.ranges, (ranges = prepareRanges(parseJson<AffectedRange[]>(p.row.ranges, []))));
-  return (p.ranges = ranges);
-}
-
-/** Whether a row's `versions` list holds one of the candidates (parsed only when its text has escapes). */
-function listed(p: PreparedRow, candidates: readonly string[]): boolean {
-  const text = p.row.versions;
+/** Whether a `versions` list (JSON text) holds one of the candidates (parsed only when its text has escapes). */
+function listed(text: string, candidates: readonly string[]): boolean {
   if (text === '[]') return false;
   let unsure = false;
   for (const c of candidates) {
@@ -139,14 +138,11 @@ function listed(p: PreparedRow, candidates: readonly string[]): boolean {
     if (found === true) return true;
     if (found === undefined) unsure = true;
   }
-  if (!unsure) return false;
-  p.versions ??= parseJson<string[]>(text, []);
-  const list = p.versions;
-  return list.some((v) => candidates.includes(v));
+  return unsure && parseJson<string[]>(text, []).some((v) => candidates.includes(v));
 }
 
-/** SEMVER ranges (Go) carry versions without the "v" prefix. */
-const normalizeFor = (type: AffectedRange['type'], v: string) => (type === 'SEMVER' ? v.replace(/^v(?=\d)/, '') : v);
+/** Versions without the "v" prefix: how SEMVER ranges (Go) and explicit lists often spell them. */
+const withoutV = (v: string) => (v.charCodeAt(0) === 118 && /^v\d/.test(v) ? v.slice(1) : v);
 
 /** Bump whenever the matcher's output for the same packages and data can change (part of a findings cache key). */
 export const MATCHER_VERSION = 1;
@@ -166,9 +162,8 @@ export class VulnMatcher {
    * A jar without pom.properties has no groupId; when exactly one Maven package of the advisory data
    * has its artifactId, it is looked up under that name (an ambiguous artifactId stays unmatched).
    */
-  private async withMavenGroups(lookups: Lookup[]): Promise<Lookup[]> {
+  private async withMavenGroups(lookups: Lookup[], revision: number): Promise<Lookup[]> {
     if (!lookups.some((l) => l.ecosystem === 'Maven' && !l.name.includes(':'))) return lookups;
-    const revision = await this.db.revision();
     if (this.mavenIndex?.revision !== revision) this.mavenIndex = { revision, byArtifact: this.db.mavenNamesByArtifact() };
     const byArtifact = await this.mavenIndex.byArtifact;
     return lookups.map((l) => {
@@ -179,11 +174,10 @@ export class VulnMatcher {
   }
 
   /**
-   * Database answers are cached per revision (one cheap revision query per call), so re-evaluating
+   * Index texts are cached per revision (one cheap revision query per call), so re-evaluating
    * images while the data is unchanged costs no lookups for keys already seen.
    */
-  private async cached(lookups: readonly Lookup[]): Promise<MatchCache> {
-    const revision = await this.db.revision();
+  private async cached(lookups: readonly Lookup[], revision: number): Promise<MatchCache> {
     if (revision !== this.cache.revision || this.cache.size > MAX_CACHE_ENTRIES) {
       this.cache = emptyCache(revision);
     }
@@ -191,70 +185,100 @@ export class VulnMatcher {
     const missing = new Map<string, string[]>();
     for (const l of lookups) {
       const key = keyOf(l.ecosystem, l.name);
-      if (c.groups.has(key)) continue;
-      c.groups.set(key, []);
+      if (c.docs.has(key)) continue;
+      c.docs.set(key, null);
+      c.size++;
       const names = missing.get(l.ecosystem);
       if (names) names.push(l.name);
       else missing.set(l.ecosystem, [l.name]);
     }
     for (const [ecosystem, names] of missing) {
-      const rows = await this.db.matchRows(ecosystem, names);
-      // A key's rows grouped by canonical id in first-seen order (the order the evaluation prefers
-      // rows in); a key has few vulnerabilities, so a scan of its groups beats a map per key.
-      let last: string | undefined;
-      let groups: VulnGroup[] = [];
-      for (const row of rows) {
-        if (row.package !== last) {
-          last = row.package;
-          groups = c.groups.get(keyOf(ecosystem, last)) ?? [];
-        }
-        let g: VulnGroup | undefined;
-        for (let i = groups.length - 1; i >= 0 && g === undefined; i--) if ((groups[i] as VulnGroup).vuln === row.canonicalId) g = groups[i];
-        if (!g) groups.push((g = { vuln: row.canonicalId, rows: [] }));
-        g.rows.push({ row });
-      }
-      c.size += names.length + rows.length;
+      for (const r of await this.db.matchIndex(ecosystem, names)) c.docs.set(keyOf(ecosystem, r.package), r.affected);
     }
     return c;
   }
 
   async match(packages: readonly Package[], distro?: Distro): Promise<Finding[]> {
-    const lookups = await this.withMavenGroups(packages.map((p) => lookupKey(p, distro)).filter((l): l is Lookup => l !== undefined));
-    const cache = await this.cached(lookups);
-    const pending: { lookup: Lookup; e: Evaluated }[] = [];
+    const revision = await this.db.revision();
+    const lookups = await this.withMavenGroups(
+      packages.map((p) => lookupKey(p, distro)).filter((l): l is Lookup => l !== undefined),
+      revision,
+    );
+    const cache = await this.cached(lookups, revision);
     // Identical (ecosystem, name, version) packages (the same library in several places, or in many
     // images) are evaluated once per data revision.
     const evaluated = cache.evaluated;
-    for (const lookup of lookups) {
-      const key = keyOf(lookup.ecosystem, lookup.name);
-      const groups = cache.groups.get(key);
-      if (!groups || groups.length === 0) continue;
-      const memoKey = `${key}\u0000${lookup.version}\u0000${lookup.distro ? 1 : 0}`;
-      const memo = evaluated.get(memoKey);
-      if (memo) {
-        for (const e of memo) pending.push({ lookup, e });
-        continue;
-      }
-      const results: Evaluated[] = [];
-      evaluated.set(memoKey, results);
-      cache.size++;
-      const orderFor = this.ordersFor(lookup, cache);
-      for (const g of groups) {
-        const m = this.evaluateVuln(lookup, g, orderFor, cache);
-        if (m) {
-          const e: Evaluated = { vuln: g.vuln, m };
-          results.push(e);
-          pending.push({ lookup, e });
-        }
+    const memoKeys = lookups.map((l) => `${keyOf(l.ecosystem, l.name)}\u0000${l.version}\u0000${l.distro ? 1 : 0}`);
+    // The versions of each key still to evaluate: a key's rows are decoded once and dropped before the
+    // next key's, so they never outlive a young-generation collection.
+    const todo = new Map<string, Lookup[]>();
+    for (const [i, l] of lookups.entries()) {
+      if (evaluated.has(memoKeys[i] as string)) continue;
+      const key = keyOf(l.ecosystem, l.name);
+      const list = todo.get(key);
+      if (list) list.push(l);
+      else todo.set(key, [l]);
+    }
+    for (const [key, versions] of todo) {
+      const doc = cache.docs.get(key);
+      const rows = doc !== null && doc !== undefined ? new IndexRows((versions[0] as Lookup).name, doc) : undefined;
+      const ranges: RangesByText = new Map();
+      for (const l of versions) {
+        const memoKey = `${key}\u0000${l.version}\u0000${l.distro ? 1 : 0}`;
+        if (evaluated.has(memoKey)) continue;
+        evaluated.set(memoKey, rows !== undefined ? this.evaluateKey(l, rows, ranges, cache) : []);
+        cache.size++;
       }
     }
+    const pending: { lookup: Lookup; e: Evaluated }[] = [];
+    for (const [i, lookup] of lookups.entries()) for (const e of evaluated.get(memoKeys[i] as string) ?? []) pending.push({ lookup, e });
+    await this.addInfo(pending, cache.info);
     const info = cache.info;
-    const unknown = [...new Set(pending.filter((p) => p.e.body === undefined).map((p) => p.e.vuln))].filter((v) => !info.has(v));
-    if (unknown.length > 0) for (const [id, v] of await this.db.vulnInfo(unknown)) info.set(id, v);
     return pending.map(({ lookup, e }) => {
       if (e.body === undefined) e.body = this.body(lookup, e, info.get(e.vuln));
       return { ...e.body, package: lookup.pkg };
     });
+  }
+
+  /** The vulnerabilities affecting one package version, from its key's rows (a vulnerability's rows are consecutive). */
+  private evaluateKey(lookup: Lookup, rows: IndexRows, ranges: RangesByText, cache: MatchCache): Evaluated[] {
+    const results: Evaluated[] = [];
+    const orderFor = this.ordersFor(lookup, cache);
+    const candidates = [...new Set([lookup.version, withoutV(lookup.version)])];
+    for (let start = 0; start < rows.length; ) {
+      let end = start + 1;
+      while (end < rows.length && rows.sameVulnerability(start, end)) end++;
+      const m = this.evaluateVuln(lookup, rows, start, end, candidates, orderFor, ranges, cache);
+      if (m) results.push({ vuln: rows.canonicalId(start), info: rows.info(start), m });
+      start = end;
+    }
+    return results;
+  }
+
+  /**
+   * Info of the vulnerabilities of these outcomes that have no finding body yet: from the index's
+   * copy with the CVE metrics read alongside, else (a vulnerability vuln_info lacks) from the store.
+   */
+  private async addInfo(pending: readonly { readonly e: Evaluated }[], info: Map<string, VulnInfo>): Promise<void> {
+    const indexed = new Map<string, IndexedInfo>();
+    const unindexed = new Set<string>();
+    for (const { e } of pending) {
+      if (e.body !== undefined || info.has(e.vuln)) continue;
+      if (e.info !== undefined) indexed.set(e.vuln, e.info);
+      else unindexed.add(e.vuln);
+    }
+    const cves = [...indexed.keys()].filter((id) => id.startsWith('CVE-'));
+    const metrics = cves.length > 0 ? await this.db.cveMetrics(cves) : undefined;
+    for (const [id, i] of indexed) {
+      info.set(id, {
+        id,
+        aliases: JSON.parse(i.aliases) as string[],
+        ...(i.summary !== null ? { summary: i.summary } : {}),
+        severity: i.severity === null ? undefined : (JSON.parse(i.severity) as Severity),
+        metrics: metrics?.get(id),
+      });
+    }
+    if (unindexed.size > 0) for (const [id, v] of await this.db.vulnInfo([...unindexed])) info.set(id, v);
   }
 
   private body(lookup: Lookup, e: Evaluated, i: VulnInfo | undefined): Omit<Finding, 'package'> {
@@ -294,34 +318,41 @@ export class VulnMatcher {
     let order = cache.comparators.get(scheme);
     if (order === undefined) {
       const schemeCompare = this.deps.compare;
-      // Sorting events and fixed versions meets the same pairs across advisories: memoized per pair.
-      const pairs = new Map<string, -1 | 0 | 1>();
-      const compare: Compare = (a, b) => {
-        const k = `${a}\u0000${b}`;
-        let r = pairs.get(k);
-        if (r === undefined) {
-          if (pairs.size >= MAX_CACHE_ENTRIES) pairs.clear();
-          pairs.set(k, (r = schemeCompare(scheme, a, b)));
-        }
-        return r;
-      };
-      // An installed version meets the same event versions in copies of an advisory and in other
-      // packages at that version: memoized per installed version (few), no key strings built.
-      const installed = new Map<string, Map<string, -1 | 0 | 1>>();
-      const against = (version: string) => {
-        let memo = installed.get(version);
+      // Sorting events and fixed versions, and comparing installed versions, meet the same pairs across
+      // advisories and packages: memoized per pair in nested maps (no key strings built).
+      const pairs = new Map<string, Map<string, -1 | 0 | 1>>();
+      let entries = 0;
+      const memoOf = (a: string) => {
+        let memo = pairs.get(a);
         if (memo === undefined) {
-          if (installed.size >= MAX_CACHE_ENTRIES) installed.clear();
-          installed.set(version, (memo = new Map()));
+          if (entries >= MAX_CACHE_ENTRIES) {
+            pairs.clear();
+            entries = 0;
+          }
+          pairs.set(a, (memo = new Map()));
         }
-        const m = memo;
-        return (v: string) => {
-          let r = m.get(v);
-          if (r === undefined) m.set(v, (r = schemeCompare(scheme, version, v)));
+        return memo;
+      };
+      const against = (a: string) => {
+        const memo = memoOf(a);
+        return (b: string) => {
+          let r = memo.get(b);
+          if (r === undefined) {
+            memo.set(b, (r = schemeCompare(scheme, a, b)));
+            entries++;
+          }
           return r;
         };
       };
-      cache.comparators.set(scheme, (order = { compare, against }));
+      const compare: Compare = (a, b) => against(a)(b);
+      const lenient = (a: string, b: string): number => {
+        try {
+          return compare(a, b);
+        } catch {
+          return a < b ? -1 : a > b ? 1 : 0;
+        }
+      };
+      cache.comparators.set(scheme, (order = { compare, against, lenient }));
     }
     return order;
   }
@@ -332,7 +363,7 @@ export class VulnMatcher {
     let ecosystem: RangeOrder | null | undefined;
     const make = (type: AffectedRange['type']): RangeOrder | null => {
       const order = this.schemeOrder(lookup.ecosystem, type, cache);
-      return order === undefined ? null : { compare: order.compare, against: order.against(normalizeFor(type, lookup.version)) };
+      return order === undefined ? null : { compare: order.compare, against: order.against(type === 'SEMVER' ? withoutV(lookup.version) : lookup.version) };
     };
     return (type) => {
       if (type === 'SEMVER') return (semver ??= make(type)) ?? undefined;
@@ -340,54 +371,56 @@ export class VulnMatcher {
     };
   }
 
-  private evaluateVuln(lookup: Lookup, group: VulnGroup, orderFor: (type: AffectedRange['type']) => RangeOrder | undefined, cache: MatchCache): { row: MatchRow; status: FindingStatus; hit: Finding['range']; fixed: string[]; upgrade?: string } | undefined {
+  /** One vulnerability's outcome for one package version, from its affected rows [start, end); undefined when it does not apply. */
+  private evaluateVuln(
+    lookup: Lookup,
+    rows: IndexRows,
+    start: number,
+    end: number,
+    candidates: readonly string[],
+    orderFor: (type: AffectedRange['type']) => RangeOrder | undefined,
+    ranges: RangesByText,
+    cache: MatchCache,
+  ): Outcome | undefined {
+    const rangesOf = (row: number): PreparedRange[] => {
+      const text = rows.rangesText(row);
+      let prepared = ranges.get(text);
+      if (!prepared) ranges.set(text, (prepared = decodeRanges(text)));
+      return prepared;
+    };
+    const use: number[] = [];
     // The distro's own verdict wins over re-published copies (e.g. OSV's Debian DSA records).
-    const own = lookup.distro ? (group.own ??= group.rows.filter((r) => DISTRO_SOURCES.has(r.row.source))) : [];
-    const useOwn = own.length > 0;
-    const use = useOwn ? own : group.rows;
-    if (use.some((r) => r.row.status === 'not-affected')) return undefined;
-    let match: { row: MatchRow; hit: Finding['range'] } | undefined;
-    for (const p of use) {
-      const e = evaluatePrepared(rangesOf(p, lookup.ecosystem, cache), (candidates) => listed(p, candidates), lookup.version, orderFor, normalizeFor);
-      if (e.affected) {
-        match = { row: p.row, hit: e.hit ?? {} };
+    if (lookup.distro) for (let i = start; i < end; i++) if (DISTRO_SOURCES.has(rows.source(i))) use.push(i);
+    if (use.length === 0) for (let i = start; i < end; i++) use.push(i);
+    for (const i of use) if (rows.statusIs(i, 'not-affected')) return undefined;
+    let matched = -1;
+    let hit: Finding['range'] = {};
+    for (const i of use) {
+      const h = evaluatePrepared(rangesOf(i), orderFor);
+      if (h !== undefined || (rows.hasVersions(i) && listed(rows.versions(i), candidates))) {
+        matched = i;
+        hit = h ?? {};
         break;
       }
     }
-    if (!match) return undefined;
-    const ecoCompare = this.schemeOrder(lookup.ecosystem, 'ECOSYSTEM', cache)?.compare;
-    const cmp = (a: string, b: string): number => {
-      try {
-        return ecoCompare ? ecoCompare(a, b) : a < b ? -1 : a > b ? 1 : 0;
-      } catch {
-        return a < b ? -1 : a > b ? 1 : 0;
-      }
-    };
-    let uniqueFixed = useOwn ? group.fixedOwn : group.fixedAll;
-    if (uniqueFixed === undefined) {
-      const fixed: string[] = [];
-      for (const p of use) for (const { range: r } of rangesOf(p, lookup.ecosystem, cache)) if (r.type !== 'GIT') for (const ev of r.events) if ('fixed' in ev) fixed.push(ev.fixed);
-      uniqueFixed = [...new Set(fixed)].sort(cmp);
-      if (useOwn) group.fixedOwn = uniqueFixed;
-      else group.fixedAll = uniqueFixed;
-    }
+    if (matched < 0) return undefined;
+    const order = this.schemeOrder(lookup.ecosystem, 'ECOSYSTEM', cache);
+    const cmp = order?.lenient ?? ((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0));
+    const fixed = new Set<string>();
+    for (const i of use) for (const r of rangesOf(i)) for (const ev of r.events) if (ev.kind === 'fixed') fixed.add(ev.v);
+    const uniqueFixed = fixed.size > 1 ? [...fixed].sort(cmp) : [...fixed];
     const installed = lookup.version;
-    const upgrade = uniqueFixed.find((f) => {
-      try {
-        return cmp(f, installed) > 0 || cmp(f, normalizeV(installed)) > 0;
-      } catch {
-        return false;
-      }
-    });
+    const bare = withoutV(installed);
+    const upgrade = uniqueFixed.find((f) => cmp(f, installed) > 0 || cmp(f, bare) > 0);
+    const rowStatus = rows.status(matched);
     let status: FindingStatus;
-    if (match.row.status === 'will-not-fix' || match.row.status === 'end-of-life') status = 'will-not-fix';
-    else if (match.row.status === 'not-fixed') status = 'not-fixed';
+    if (rowStatus === 'will-not-fix' || rowStatus === 'end-of-life') status = 'will-not-fix';
+    else if (rowStatus === 'not-fixed') status = 'not-fixed';
     else status = upgrade !== undefined ? 'fixed' : 'not-fixed';
-    return { row: match.row, status, hit: match.hit, fixed: uniqueFixed, ...(upgrade !== undefined ? { upgrade } : {}) };
+    const row = { source: rows.source(matched), vulnId: rows.vulnId(matched), status: rowStatus, severity: rows.severity(matched) };
+    return { row, status, hit, fixed: uniqueFixed, ...(upgrade !== undefined ? { upgrade } : {}) };
   }
 }
-
-const normalizeV = (v: string) => v.replace(/^v(?=\d)/, '');
 
 function pickSeverity(distroRating: string | null, advisoryRating: string | undefined, cvss: readonly Cvss[], nvd: Cvss | undefined, nvdRating: string | undefined): string {
   const known = (r: string | null | undefined): r is string => r !== null && r !== undefined && Object.hasOwn(RATING_ORDER, r) && r !== 'unknown';

@@ -5,7 +5,7 @@
  * scheme cannot order are skipped (never fatal, never stop the other ranges), GIT ranges are skipped
  * (they need commit graphs). `limit` caps a range: versions at or above a limit are not affected by it.
  */
-import type { AffectedRange, RangeEvent } from '../advisory.js';
+import type { AffectedRange, RangeEvent, RangeType } from '../advisory.js';
 
 export type Compare = (a: string, b: string) => -1 | 0 | 1;
 
@@ -28,7 +28,7 @@ export interface Evaluation {
 /** A flattened range event. */
 export type Ev = { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; v: string };
 
-function flatten(e: RangeEvent): Ev {
+export function flatten(e: RangeEvent): Ev {
   if ('introduced' in e) return { kind: 'introduced', v: e.introduced };
   if ('fixed' in e) return { kind: 'fixed', v: e.fixed };
   if ('last_affected' in e) return { kind: 'last_affected', v: e.last_affected };
@@ -45,12 +45,31 @@ function cmpEvent(compare: Compare, a: Ev, b: Ev): number {
 
 /** Sorts a range's events on a copy in the scheme's order; throws when the scheme cannot order them. */
 function sortedEvents(range: AffectedRange, compare: Compare): Ev[] {
-  return range.events.map(flatten).sort((a, b) => cmpEvent(compare, a, b));
+  return sortEvents(range.events.map(flatten), compare);
 }
 
-/** The interval walk over sorted events; throws when the scheme cannot order `version` against them. */
-function evaluateSorted(events: readonly Ev[], against: (v: string) => -1 | 0 | 1): { affected: boolean; hit?: RangeHit } {
-  for (const e of events) if (e.kind === 'limit' && against(e.v) >= 0) return { affected: false };
+const INSERTION_SORT_MAX = 16;
+
+/** Sorts events on a copy in the scheme's order (stable); throws when the scheme cannot order them. */
+function sortEvents(events: readonly Ev[], compare: Compare): Ev[] {
+  const out = events.slice();
+  if (out.length > INSERTION_SORT_MAX) return out.sort((a, b) => cmpEvent(compare, a, b));
+  // Most ranges hold two to four events, where Array.prototype.sort's setup costs more than sorting.
+  for (let i = 1; i < out.length; i++) {
+    const e = out[i] as Ev;
+    let j = i - 1;
+    for (; j >= 0 && cmpEvent(compare, out[j] as Ev, e) > 0; j--) out[j + 1] = out[j] as Ev;
+    out[j + 1] = e;
+  }
+  return out;
+}
+
+/**
+ * The interval walk over sorted events: the interval holding the version, or undefined when none does.
+ * Throws when the scheme cannot order `version` against them.
+ */
+function evaluateSorted(events: readonly Ev[], against: (v: string) => -1 | 0 | 1): RangeHit | undefined {
+  for (const e of events) if (e.kind === 'limit' && against(e.v) >= 0) return undefined;
   let affected = false;
   let opened = -1;
   for (let i = 0; i < events.length; i++) {
@@ -61,40 +80,42 @@ function evaluateSorted(events: readonly Ev[], against: (v: string) => -1 | 0 | 
     } else if (e.kind === 'fixed' && against(e.v) >= 0) affected = false;
     else if (e.kind === 'last_affected' && against(e.v) > 0) affected = false;
   }
-  if (!affected || opened < 0) return { affected: false };
+  if (!affected || opened < 0) return undefined;
   const start = events[opened] as Ev;
   let end: Ev | undefined;
   for (let i = opened + 1; i < events.length && end === undefined; i++) {
     const e = events[i] as Ev;
     if (e.kind === 'fixed' || e.kind === 'last_affected') end = e;
   }
-  const hit: RangeHit = {
-    introduced: start.v,
-    ...(end?.kind === 'fixed' ? { fixed: end.v } : {}),
-    ...(end?.kind === 'last_affected' ? { lastAffected: end.v } : {}),
-  };
-  return { affected: true, hit };
+  if (end?.kind === 'fixed') return { introduced: start.v, fixed: end.v };
+  if (end?.kind === 'last_affected') return { introduced: start.v, lastAffected: end.v };
+  return { introduced: start.v };
 }
 
 /** Evaluates one range for `version`; throws when the scheme cannot order a version (caller skips). */
 export function evaluateRange(range: AffectedRange, version: string, compare: Compare): { affected: boolean; hit?: RangeHit; fixed: string[] } {
   const events = sortedEvents(range, compare);
   const fixed = events.filter((e) => e.kind === 'fixed').map((e) => e.v);
-  return { ...evaluateSorted(events, (v) => compare(version, v)), fixed };
+  const hit = evaluateSorted(events, (v) => compare(version, v));
+  return hit !== undefined ? { affected: true, hit, fixed } : { affected: false, fixed };
 }
 
 /**
- * A range prepared for repeated evaluation: its events are sorted once (per scheme, on first use)
- * instead of on every call. The matcher keeps these for a data revision, shared by identical ranges.
+ * A range prepared for repeated evaluation: its events flattened, and sorted once (per scheme, on
+ * first use) instead of on every call. GIT ranges are never prepared: they need commit graphs.
  */
 export interface PreparedRange {
-  readonly range: AffectedRange;
+  readonly type: Exclude<RangeType, 'GIT'>;
+  /** The events in stored order. */
+  readonly events: readonly Ev[];
   /** Sorted events, or null when the scheme could not order them (the range is then always skipped). */
   sorted?: Ev[] | null;
 }
 
 export function prepareRanges(ranges: readonly AffectedRange[]): PreparedRange[] {
-  return ranges.map((range) => ({ range }));
+  const out: PreparedRange[] = [];
+  for (const r of ranges) if (r.type !== 'GIT') out.push({ type: r.type, events: r.events.map(flatten) });
+  return out;
 }
 
 /** How a range type's versions are ordered, for one installed version. */
@@ -106,39 +127,31 @@ export interface RangeOrder {
 }
 
 /**
- * `evaluate` over prepared ranges, without collecting `fixed` (the matcher reads fixed versions from
- * the ranges itself) and with the explicit `versions` list consulted (`listed`: is any candidate
- * spelling of the version in it) only when no range matched.
+ * The ranges part of `evaluate` over prepared ranges: the interval of the first range holding the
+ * installed version (which `orderFor` compares against), or undefined. Neither `fixed` (the matcher
+ * reads fixed versions from the ranges itself) nor the explicit `versions` list, which the caller
+ * consults when no range matched.
  */
-export function evaluatePrepared(
-  ranges: readonly PreparedRange[],
-  listed: (candidates: readonly string[]) => boolean,
-  version: string,
-  orderFor: (type: AffectedRange['type']) => RangeOrder | undefined,
-  normalize: (type: AffectedRange['type'], v: string) => string,
-): { affected: boolean; hit?: RangeHit } {
+export function evaluatePrepared(ranges: readonly PreparedRange[], orderFor: (type: AffectedRange['type']) => RangeOrder | undefined): RangeHit | undefined {
   for (const p of ranges) {
-    const type = p.range.type;
-    if (type === 'GIT') continue;
-    const order = orderFor(type);
+    const order = orderFor(p.type);
     if (order === undefined) continue;
     if (p.sorted === undefined) {
       try {
-        p.sorted = sortedEvents(p.range, order.compare);
+        p.sorted = sortEvents(p.events, order.compare);
       } catch {
         p.sorted = null;
       }
     }
     if (p.sorted === null) continue;
     try {
-      const r = evaluateSorted(p.sorted, order.against);
-      if (r.affected) return r;
+      const hit = evaluateSorted(p.sorted, order.against);
+      if (hit !== undefined) return hit;
     } catch {
       // A version the scheme cannot order skips this range only.
     }
   }
-  if (listed([version, normalize('SEMVER', version), normalize('ECOSYSTEM', version)])) return { affected: true };
-  return { affected: false };
+  return undefined;
 }
 
 /**
