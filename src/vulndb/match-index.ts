@@ -131,16 +131,19 @@ export function decodeRanges(text: string): PreparedRange[] {
 
 /**
  * One key's rows as index text, in the order given (which is the order matching prefers them in; a
- * vulnerability's rows consecutive). Info is written on the first row of each vulnerability.
+ * vulnerability's rows consecutive). Info is written on the first row of each vulnerability. `encoded`
+ * remembers ranges already encoded (shared by the keys of one rebuild).
  */
-export function encodeMatchRows(rows: readonly StoredMatchRow[]): string {
+export function encodeMatchRows(rows: readonly StoredMatchRow[], encoded: Map<string, string> = new Map()): string {
   let last: string | undefined;
   return rows
     .map((r) => {
       const first = r.canonicalId !== last;
       last = r.canonicalId;
       const info = first && r.info !== undefined ? `${field(r.info.aliases)}\t${optional(r.info.summary)}\t${optional(r.info.severity)}` : '\t\t';
-      return `${field(r.canonicalId)}\t${field(r.source)}\t${field(r.vulnId)}\t${field(r.status)}\t${optional(r.severity)}\t${encodeRanges(r.ranges)}\t${r.versions}\t${info}`;
+      let ranges = encoded.get(r.ranges);
+      if (ranges === undefined) encoded.set(r.ranges, (ranges = encodeRanges(r.ranges)));
+      return `${field(r.canonicalId)}\t${field(r.source)}\t${field(r.vulnId)}\t${field(r.status)}\t${optional(r.severity)}\t${ranges}\t${r.versions}\t${info}`;
     })
     .join('\n');
 }
@@ -317,6 +320,8 @@ export async function rebuildMatchIndex(db: Db, keys: Iterable<{ readonly ecosys
   } else {
     for (const k of keys) addTo(byEcosystem, k.ecosystem, k.name);
   }
+  // Re-published copies of an advisory (GO-… and GHSA-…) carry identical ranges: encoded once.
+  const encoded = new Map<string, string>();
   for (const [ecosystem, names] of byEcosystem) {
     for (const part of chunks([...new Set(names)], KEY_CHUNK)) {
       if (keys !== undefined) await db.deleteFrom('vuln_match').where('ecosystem', '=', ecosystem).where('package', 'in', part).execute();
@@ -360,7 +365,7 @@ export async function rebuildMatchIndex(db: Db, keys: Iterable<{ readonly ecosys
       for (let i = 1; i <= rows.length; i++) {
         const first = rows[start] as (typeof rows)[number];
         if (i < rows.length && rows[i]?.package === first.package) continue;
-        docs.push({ ecosystem, package: first.package, affected: encodeMatchRows(rows.slice(start, i)) });
+        docs.push({ ecosystem, package: first.package, affected: encodeMatchRows(rows.slice(start, i), encoded) });
         start = i;
       }
       for (const batch of chunks(docs, INSERT_BATCH)) await db.insertInto('vuln_match').values(batch).execute();
