@@ -14,7 +14,7 @@ import { ecosystemForType, isDistroType, normalizeEcosystem, normalizePackageNam
 import { decodeRanges, IndexRows, type IndexedInfo } from '../match-index.js';
 import type { VulnDb, VulnInfo } from '../vulndb-store.js';
 import type { Finding, FindingStatus } from './finding.js';
-import { evaluatePrepared, listedInJsonText, type Compare, type PreparedRange, type RangeOrder } from './osv-ranges.js';
+import { evaluatePrepared, listedInJsonText, type Compare, type PreparedRange, type RangeHit, type RangeOrder } from './osv-ranges.js';
 
 /** `(scheme, a, b)`: the shape of crowsnest/versions `compare`; throws on versions it cannot order. */
 export type SchemeCompare = (scheme: string, a: string, b: string) => -1 | 0 | 1;
@@ -83,11 +83,12 @@ interface Evaluated {
   body?: Omit<Finding, 'package'>;
 }
 
-/** A version scheme's memoized comparisons. */
+/**
+ * A version scheme's comparisons. Not memoized per pair: the scheme keeps parsed versions, and a pair
+ * memo (a map per version) was more allocation than it saved once identical ranges are evaluated once.
+ */
 interface SchemeOrder {
   readonly compare: Compare;
-  /** `compare(installed, v)` for one installed version. */
-  readonly against: (installed: string) => (v: string) => -1 | 0 | 1;
   /** `compare` with versions it cannot order placed by their text (orders fixed versions). */
   readonly lenient: (a: string, b: string) => number;
 }
@@ -104,7 +105,7 @@ interface MatchCache {
   readonly info: Map<string, VulnInfo>;
   /** Outcome per (key, version, distro flag): the same package version in many images is evaluated once per revision. */
   readonly evaluated: Map<string, Evaluated[]>;
-  /** Memoized orders per version scheme. */
+  /** Orders per version scheme. */
   readonly comparators: Map<string, SchemeOrder>;
   size: number;
 }
@@ -115,9 +116,12 @@ function emptyCache(revision: number): MatchCache {
 
 /**
  * Parsed ranges of one key by ranges text: re-published copies of an advisory (GO-… and GHSA-…) carry
- * identical ranges, which are then parsed and sorted once.
+ * identical ranges, which are then parsed and sorted once per key, and evaluated once per version.
  */
 type RangesByText = Map<string, PreparedRange[]>;
+
+/** Per ranges text, the interval holding one installed version (null: none). */
+type HitsByText = Map<string, RangeHit | null>;
 
 const keyOf = (ecosystem: string, name: string) => `${ecosystem}\u0000${name}`;
 
@@ -211,22 +215,22 @@ export class VulnMatcher {
     const memoKeys = lookups.map((l) => `${keyOf(l.ecosystem, l.name)}\u0000${l.version}\u0000${l.distro ? 1 : 0}`);
     // The versions of each key still to evaluate: a key's rows are decoded once and dropped before the
     // next key's, so they never outlive a young-generation collection.
-    const todo = new Map<string, Lookup[]>();
+    const todo = new Map<string, number[]>();
     for (const [i, l] of lookups.entries()) {
       if (evaluated.has(memoKeys[i] as string)) continue;
       const key = keyOf(l.ecosystem, l.name);
       const list = todo.get(key);
-      if (list) list.push(l);
-      else todo.set(key, [l]);
+      if (list) list.push(i);
+      else todo.set(key, [i]);
     }
-    for (const [key, versions] of todo) {
+    for (const [key, indexes] of todo) {
       const doc = cache.docs.get(key);
-      const rows = doc !== null && doc !== undefined ? new IndexRows((versions[0] as Lookup).name, doc) : undefined;
+      const rows = doc !== null && doc !== undefined ? new IndexRows((lookups[indexes[0] as number] as Lookup).name, doc) : undefined;
       const ranges: RangesByText = new Map();
-      for (const l of versions) {
-        const memoKey = `${key}\u0000${l.version}\u0000${l.distro ? 1 : 0}`;
+      for (const i of indexes) {
+        const memoKey = memoKeys[i] as string;
         if (evaluated.has(memoKey)) continue;
-        evaluated.set(memoKey, rows !== undefined ? this.evaluateKey(l, rows, ranges, cache) : []);
+        evaluated.set(memoKey, rows !== undefined ? this.evaluateKey(lookups[i] as Lookup, rows, ranges, cache) : []);
         cache.size++;
       }
     }
@@ -245,10 +249,11 @@ export class VulnMatcher {
     const results: Evaluated[] = [];
     const orderFor = this.ordersFor(lookup, cache);
     const candidates = [...new Set([lookup.version, withoutV(lookup.version)])];
+    const hits: HitsByText = new Map();
     for (let start = 0; start < rows.length; ) {
       let end = start + 1;
       while (end < rows.length && rows.sameVulnerability(start, end)) end++;
-      const m = this.evaluateVuln(lookup, rows, start, end, candidates, orderFor, ranges, cache);
+      const m = this.evaluateVuln(lookup, rows, start, end, candidates, orderFor, ranges, hits, cache);
       if (m) results.push({ vuln: rows.canonicalId(start), info: rows.info(start), m });
       start = end;
     }
@@ -292,23 +297,22 @@ export class VulnMatcher {
     const known = i?.aliases ?? [];
     const aliases = row.vulnId === e.vuln || known.includes(row.vulnId) ? known : [...new Set([...known, row.vulnId])].sort();
     const metrics = i?.metrics;
-    return {
-      id: e.vuln,
-      aliases,
-      ...(i?.summary !== undefined ? { summary: i.summary } : {}),
-      severity,
-      ...(cvss ? { cvss } : {}),
-      status: m.status,
-      range: m.hit,
-      fixedVersions: m.fixed,
-      ...(m.upgrade !== undefined ? { fixedVersion: m.upgrade } : {}),
-      source: row.source,
-      sourceId: row.vulnId,
-      ecosystem: lookup.ecosystem,
-      matchedName: lookup.name,
-      ...(metrics?.kevDateAdded !== undefined ? { knownExploited: { dateAdded: metrics.kevDateAdded } } : {}),
-      ...(metrics?.epssScore !== undefined ? { epss: { score: metrics.epssScore, ...(metrics.epssPercentile !== undefined ? { percentile: metrics.epssPercentile } : {}) } } : {}),
-    };
+    // Built property by property in the order reports serialize them (no temporary objects per optional field).
+    const f: { -readonly [K in keyof Finding]?: Finding[K] } = { id: e.vuln, aliases };
+    if (i?.summary !== undefined) f.summary = i.summary;
+    f.severity = severity;
+    if (cvss) f.cvss = cvss;
+    f.status = m.status;
+    f.range = m.hit;
+    f.fixedVersions = m.fixed;
+    if (m.upgrade !== undefined) f.fixedVersion = m.upgrade;
+    f.source = row.source;
+    f.sourceId = row.vulnId;
+    f.ecosystem = lookup.ecosystem;
+    f.matchedName = lookup.name;
+    if (metrics?.kevDateAdded !== undefined) f.knownExploited = { dateAdded: metrics.kevDateAdded };
+    if (metrics?.epssScore !== undefined) f.epss = metrics.epssPercentile !== undefined ? { score: metrics.epssScore, percentile: metrics.epssPercentile } : { score: metrics.epssScore };
+    return f as Omit<Finding, 'package'>;
   }
 
   /** The orders of the scheme of (ecosystem, range type), one per scheme for the cache's lifetime. */
@@ -318,41 +322,15 @@ export class VulnMatcher {
     let order = cache.comparators.get(scheme);
     if (order === undefined) {
       const schemeCompare = this.deps.compare;
-      // Sorting events and fixed versions, and comparing installed versions, meet the same pairs across
-      // advisories and packages: memoized per pair in nested maps (no key strings built).
-      const pairs = new Map<string, Map<string, -1 | 0 | 1>>();
-      let entries = 0;
-      const memoOf = (a: string) => {
-        let memo = pairs.get(a);
-        if (memo === undefined) {
-          if (entries >= MAX_CACHE_ENTRIES) {
-            pairs.clear();
-            entries = 0;
-          }
-          pairs.set(a, (memo = new Map()));
-        }
-        return memo;
-      };
-      const against = (a: string) => {
-        const memo = memoOf(a);
-        return (b: string) => {
-          let r = memo.get(b);
-          if (r === undefined) {
-            memo.set(b, (r = schemeCompare(scheme, a, b)));
-            entries++;
-          }
-          return r;
-        };
-      };
-      const compare: Compare = (a, b) => against(a)(b);
+      const compare: Compare = (a, b) => schemeCompare(scheme, a, b);
       const lenient = (a: string, b: string): number => {
         try {
-          return compare(a, b);
+          return schemeCompare(scheme, a, b);
         } catch {
           return a < b ? -1 : a > b ? 1 : 0;
         }
       };
-      cache.comparators.set(scheme, (order = { compare, against, lenient }));
+      cache.comparators.set(scheme, (order = { compare, lenient }));
     }
     return order;
   }
@@ -363,12 +341,22 @@ export class VulnMatcher {
     let ecosystem: RangeOrder | null | undefined;
     const make = (type: AffectedRange['type']): RangeOrder | null => {
       const order = this.schemeOrder(lookup.ecosystem, type, cache);
-      return order === undefined ? null : { compare: order.compare, against: order.against(type === 'SEMVER' ? withoutV(lookup.version) : lookup.version) };
+      if (order === undefined) return null;
+      const installed = type === 'SEMVER' ? withoutV(lookup.version) : lookup.version;
+      const compare = order.compare;
+      return { compare, against: (v) => compare(installed, v) };
     };
     return (type) => {
       if (type === 'SEMVER') return (semver ??= make(type)) ?? undefined;
       return (ecosystem ??= make(type)) ?? undefined;
     };
+  }
+
+  /** A ranges text of the key, parsed once per key. */
+  private prepared(text: string, ranges: RangesByText): PreparedRange[] {
+    let prepared = ranges.get(text);
+    if (!prepared) ranges.set(text, (prepared = decodeRanges(text)));
+    return prepared;
   }
 
   /** One vulnerability's outcome for one package version, from its affected rows [start, end); undefined when it does not apply. */
@@ -380,45 +368,51 @@ export class VulnMatcher {
     candidates: readonly string[],
     orderFor: (type: AffectedRange['type']) => RangeOrder | undefined,
     ranges: RangesByText,
+    hits: HitsByText,
     cache: MatchCache,
   ): Outcome | undefined {
-    const rangesOf = (row: number): PreparedRange[] => {
-      const text = rows.rangesText(row);
-      let prepared = ranges.get(text);
-      if (!prepared) ranges.set(text, (prepared = decodeRanges(text)));
-      return prepared;
-    };
-    const use: number[] = [];
     // The distro's own verdict wins over re-published copies (e.g. OSV's Debian DSA records).
-    if (lookup.distro) for (let i = start; i < end; i++) if (DISTRO_SOURCES.has(rows.source(i))) use.push(i);
-    if (use.length === 0) for (let i = start; i < end; i++) use.push(i);
-    for (const i of use) if (rows.statusIs(i, 'not-affected')) return undefined;
+    let own: boolean[] | undefined;
+    if (lookup.distro) {
+      own = [];
+      for (let i = start; i < end; i++) own.push(DISTRO_SOURCES.has(rows.source(i)));
+      if (!own.includes(true)) own = undefined;
+    }
+    const used = (i: number) => own === undefined || own[i - start] === true;
+    for (let i = start; i < end; i++) if (used(i) && rows.statusIs(i, 'not-affected')) return undefined;
     let matched = -1;
-    let hit: Finding['range'] = {};
-    for (const i of use) {
-      const h = evaluatePrepared(rangesOf(i), orderFor);
-      if (h !== undefined || (rows.hasVersions(i) && listed(rows.versions(i), candidates))) {
+    let hit: RangeHit | null = null;
+    for (let i = start; i < end && matched < 0; i++) {
+      if (!used(i)) continue;
+      const text = rows.rangesText(i);
+      let h = hits.get(text);
+      if (h === undefined) hits.set(text, (h = evaluatePrepared(this.prepared(text, ranges), orderFor) ?? null));
+      if (h !== null || (rows.hasVersions(i) && listed(rows.versions(i), candidates))) {
         matched = i;
-        hit = h ?? {};
-        break;
+        hit = h;
       }
     }
     if (matched < 0) return undefined;
     const order = this.schemeOrder(lookup.ecosystem, 'ECOSYSTEM', cache);
     const cmp = order?.lenient ?? ((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0));
-    const fixed = new Set<string>();
-    for (const i of use) for (const r of rangesOf(i)) for (const ev of r.events) if (ev.kind === 'fixed') fixed.add(ev.v);
-    const uniqueFixed = fixed.size > 1 ? [...fixed].sort(cmp) : [...fixed];
+    const fixed: string[] = [];
+    for (let i = start; i < end; i++) {
+      if (!used(i)) continue;
+      for (const r of this.prepared(rows.rangesText(i), ranges)) for (const ev of r.events) if (ev.kind === 'fixed' && !fixed.includes(ev.v)) fixed.push(ev.v);
+    }
+    if (fixed.length > 1) fixed.sort(cmp);
     const installed = lookup.version;
     const bare = withoutV(installed);
-    const upgrade = uniqueFixed.find((f) => cmp(f, installed) > 0 || cmp(f, bare) > 0);
+    const upgrade = fixed.find((f) => cmp(f, installed) > 0 || cmp(f, bare) > 0);
     const rowStatus = rows.status(matched);
     let status: FindingStatus;
     if (rowStatus === 'will-not-fix' || rowStatus === 'end-of-life') status = 'will-not-fix';
     else if (rowStatus === 'not-fixed') status = 'not-fixed';
     else status = upgrade !== undefined ? 'fixed' : 'not-fixed';
     const row = { source: rows.source(matched), vulnId: rows.vulnId(matched), status: rowStatus, severity: rows.severity(matched) };
-    return { row, status, hit, fixed: uniqueFixed, ...(upgrade !== undefined ? { upgrade } : {}) };
+    const outcome: { -readonly [K in keyof Outcome]: Outcome[K] } = { row, status, hit: hit ?? {}, fixed };
+    if (upgrade !== undefined) outcome.upgrade = upgrade;
+    return outcome;
   }
 }
 
