@@ -20,6 +20,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { addTo, chunks } from '../core/collections.js';
+import { insertRows } from '../metadata/kysely/bulk-insert.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { AffectedRange } from './advisory.js';
 import { flatten, prepareRanges, type Ev, type PreparedRange } from './match/osv-ranges.js';
@@ -368,7 +369,7 @@ export async function rebuildMatchIndex(db: Db, keys: Iterable<{ readonly ecosys
         docs.push({ ecosystem, package: first.package, affected: encodeMatchRows(rows.slice(start, i), encoded) });
         start = i;
       }
-      for (const batch of chunks(docs, INSERT_BATCH)) await db.insertInto('vuln_match').values(batch).execute();
+      await insertRows(db, 'vuln_match', ['ecosystem', 'package', 'affected'], docs, INSERT_BATCH);
     }
   }
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Kysely, Transaction } from 'kysely';
 import { addTo, chunks } from '../core/collections.js';
+import { insertRows } from '../metadata/kysely/bulk-insert.js';
 import type { Database } from '../metadata/kysely/schema/index.js';
 import type { Advisory, CveMetrics, Severity } from './advisory.js';
 import type { SourceItem, SourceName } from './advisory-source.js';
@@ -527,23 +528,19 @@ async function writeBatch(trx: Db, source: string, batch: readonly Pending[], to
     await trx.deleteFrom('vuln_affected').where('source', '=', source).where('record_key', 'in', keys).execute();
     await trx.deleteFrom('vuln_advisory').where('source', '=', source).where('record_key', 'in', keys).execute();
   }
-  await trx
-    .insertInto('vuln_advisory')
-    .values(
-      batch.map(({ key, advisory: a, doc, hash }) => ({
-        source,
-        record_key: key,
-        id: a.id,
-        aliases: JSON.stringify(a.aliases),
-        modified: a.modified ?? null,
-        hash,
-        withdrawn: a.withdrawn !== undefined ? 1 : 0,
-        summary: a.summary ?? null,
-        severity: a.severity ? JSON.stringify(a.severity) : null,
-        doc,
-      })),
-    )
-    .execute();
+  const advisories = batch.map(({ key, advisory: a, doc, hash }) => ({
+    source,
+    record_key: key,
+    id: a.id,
+    aliases: JSON.stringify(a.aliases),
+    modified: a.modified ?? null,
+    hash,
+    withdrawn: a.withdrawn !== undefined ? 1 : 0,
+    summary: a.summary ?? null,
+    severity: a.severity ? JSON.stringify(a.severity) : null,
+    doc,
+  }));
+  await insertRows(trx, 'vuln_advisory', ['source', 'record_key', 'id', 'aliases', 'modified', 'hash', 'withdrawn', 'summary', 'severity', 'doc'], advisories, BATCH);
   // Withdrawn records keep their document (the API shows them) but get no affected rows: they never match.
   const rows = batch.flatMap(({ key, advisory: a }) =>
     a.withdrawn !== undefined
@@ -561,7 +558,7 @@ async function writeBatch(trx: Db, source: string, batch: readonly Pending[], to
         })),
   );
   for (const r of rows) touched.add(touchedKey(r.ecosystem, r.package));
-  for (const part of chunks(rows, BATCH)) await trx.insertInto('vuln_affected').values(part).execute();
+  await insertRows(trx, 'vuln_affected', ['source', 'record_key', 'vuln_id', 'ecosystem', 'package', 'status', 'ranges', 'versions', 'severity'], rows, BATCH);
 }
 
 type MetricsRow = Database['vuln_cve_metrics'];
@@ -659,7 +656,7 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
   for (const part of chunks(staleAliases, KEY_CHUNK)) await trx.deleteFrom('vuln_alias').where('alias', 'in', part).execute();
   const newAliases: { alias: string; canonical_id: string }[] = [];
   for (const [alias, canonical_id] of map) if (oldAliases.get(alias) !== canonical_id) newAliases.push({ alias, canonical_id });
-  for (const part of chunks(newAliases, BATCH)) await trx.insertInto('vuln_alias').values(part).execute();
+  await insertRows(trx, 'vuln_alias', ['alias', 'canonical_id'], newAliases, BATCH);
   const moved = [...new Set([...staleAliases, ...newAliases.map((a) => a.alias)])].filter((id) => (oldAliases.get(id) ?? id) !== (map.get(id) ?? id));
 
   // The vulnerabilities to recompute (by their new canonical id) and the old rows to drop.
@@ -721,6 +718,6 @@ async function rebuildAliases(trx: Db, changedIds: ReadonlySet<string> | undefin
     const old = before.get(canonical);
     if (old?.aliases !== row.aliases || old.summary !== row.summary || old.severity !== row.severity) for (const id of ids) rematch.add(id);
   }
-  for (const part of chunks(info, BATCH)) await trx.insertInto('vuln_info').values(part).execute();
+  await insertRows(trx, 'vuln_info', ['canonical_id', 'aliases', 'summary', 'severity'], info, BATCH);
   return changedIds === undefined ? undefined : [...rematch];
 }
