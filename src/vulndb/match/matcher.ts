@@ -197,7 +197,11 @@ export class VulnMatcher {
       else missing.set(l.ecosystem, [l.name]);
     }
     for (const [ecosystem, names] of missing) {
-      for (const r of await this.db.matchIndex(ecosystem, names)) c.docs.set(keyOf(ecosystem, r.package), r.affected);
+      for (const r of await this.db.matchIndex(ecosystem, names)) {
+        c.docs.set(keyOf(ecosystem, r.package), r.affected);
+        // Counted by size too, so the texts kept stay within ~64 MB of characters (500,000 × 128).
+        c.size += r.affected.length >> 7;
+      }
     }
     return c;
   }
