@@ -156,8 +156,8 @@ export function encodeMatchRows(rows: readonly StoredMatchRow[], encoded: Map<st
  */
 export class IndexRows {
   readonly length: number;
-  /** Per row, the start of each field and the end of the row. */
-  private readonly at: Int32Array;
+  /** Per row, the start of each field and the end of the row (a plain array: small integers stay on the JS heap, no buffer per key). */
+  private readonly at: number[];
 
   constructor(
     readonly pkg: string,
@@ -166,7 +166,7 @@ export class IndexRows {
     let rows = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) rows++;
     this.length = rows;
-    const at = (this.at = new Int32Array(rows * (FIELDS + 1)));
+    const at: number[] = (this.at = []);
     let pos = 0;
     for (let r = 0; r < rows; r++) {
       const newline = text.indexOf('\n', pos);

@@ -216,30 +216,39 @@ export class VulnMatcher {
     // Identical (ecosystem, name, version) packages (the same library in several places, or in many
     // images) are evaluated once per data revision.
     const evaluated = cache.evaluated;
-    const memoKeys = lookups.map((l) => `${keyOf(l.ecosystem, l.name)}\u0000${l.version}\u0000${l.distro ? 1 : 0}`);
+    // Per lookup, its outcome's memo key; undefined for packages without advisories (most of them).
+    const memoKeys: (string | undefined)[] = [];
     // The versions of each key still to evaluate: a key's rows are decoded once and dropped before the
     // next key's, so they never outlive a young-generation collection.
     const todo = new Map<string, number[]>();
     for (const [i, l] of lookups.entries()) {
-      if (evaluated.has(memoKeys[i] as string)) continue;
       const key = keyOf(l.ecosystem, l.name);
+      if (!cache.docs.get(key)) {
+        memoKeys.push(undefined);
+        continue;
+      }
+      const memoKey = `${key}\u0000${l.version}\u0000${l.distro ? 1 : 0}`;
+      memoKeys.push(memoKey);
+      if (evaluated.has(memoKey)) continue;
       const list = todo.get(key);
       if (list) list.push(i);
       else todo.set(key, [i]);
     }
     for (const [key, indexes] of todo) {
-      const doc = cache.docs.get(key);
-      const rows = doc !== null && doc !== undefined ? new IndexRows((lookups[indexes[0] as number] as Lookup).name, doc) : undefined;
+      const rows = new IndexRows((lookups[indexes[0] as number] as Lookup).name, cache.docs.get(key) as string);
       const ranges: RangesByText = new Map();
       for (const i of indexes) {
         const memoKey = memoKeys[i] as string;
         if (evaluated.has(memoKey)) continue;
-        evaluated.set(memoKey, rows !== undefined ? this.evaluateKey(lookups[i] as Lookup, rows, ranges, cache) : []);
+        evaluated.set(memoKey, this.evaluateKey(lookups[i] as Lookup, rows, ranges, cache));
         cache.size++;
       }
     }
     const pending: { lookup: Lookup; e: Evaluated }[] = [];
-    for (const [i, lookup] of lookups.entries()) for (const e of evaluated.get(memoKeys[i] as string) ?? []) pending.push({ lookup, e });
+    for (const [i, lookup] of lookups.entries()) {
+      const memoKey = memoKeys[i];
+      if (memoKey !== undefined) for (const e of evaluated.get(memoKey) ?? []) pending.push({ lookup, e });
+    }
     await this.addInfo(pending, cache.info);
     const info = cache.info;
     return pending.map(({ lookup, e }) => {
