@@ -106,6 +106,9 @@ describe('match index', () => {
     expect(encodeRanges(JSON.stringify(odd))).toBe(JSON.stringify(odd));
     expect(decodeRanges(encodeRanges(JSON.stringify(odd)))).toEqual(prepareRanges(odd));
     expect(decodeRanges(encodeRanges('[]'))).toEqual([]);
+    const unknown = '[{"type":"NEWTYPE","events":[{"introduced":"0"}]}]';
+    expect(encodeRanges(unknown)).toBe(unknown);
+    expect(decodeRanges(encodeRanges(unknown))).toEqual([{ type: 'NEWTYPE', events: [{ kind: 'introduced', v: '0' }] }]);
     expect(decodeRanges(encodeRanges('[{"type":"GIT","events":[]}]'))).toEqual([]);
   });
 

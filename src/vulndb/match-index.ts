@@ -93,7 +93,10 @@ export function encodeRanges(json: string): string {
   const parts: string[] = [];
   for (const r of ranges) {
     if (r.type === 'GIT') continue;
-    let part: string = TYPE_LETTER[r.type];
+    // A range type this format has no letter for stays JSON, read as before.
+    const letter: string | undefined = (TYPE_LETTER as Record<string, string>)[r.type];
+    if (letter === undefined) return json;
+    let part = letter;
     for (const e of r.events) {
       const ev = flatten(e);
       if (COMPACT_UNSAFE.test(ev.v)) return json;
