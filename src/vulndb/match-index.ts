@@ -166,18 +166,13 @@ export class IndexRows {
     readonly pkg: string,
     private readonly text: string,
   ) {
-    let rows = 1;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) rows++;
-    this.length = rows;
     const at: number[] = (this.at = []);
-    let pos = 0;
-    for (let r = 0; r < rows; r++) {
+    for (let pos = 0; pos <= text.length; ) {
       const newline = text.indexOf('\n', pos);
       const end = newline < 0 ? text.length : newline;
-      const base = r * (FIELDS + 1);
       let start = pos;
       for (let f = 0; f < FIELDS; f++) {
-        at[base + f] = start;
+        at.push(start);
         if (f === FIELDS - 1) break;
         const tab = text.indexOf('\t', start);
         if (tab < 0 || tab > end) throw new Error(`corrupt match index row for ${pkg}: ${f + 1} fields`);
@@ -185,9 +180,10 @@ export class IndexRows {
       }
       const extra = text.indexOf('\t', start);
       if (extra >= 0 && extra < end) throw new Error(`corrupt match index row for ${pkg}: more than ${FIELDS} fields`);
-      at[base + FIELDS] = end;
+      at.push(end);
       pos = end + 1;
     }
+    this.length = at.length / (FIELDS + 1);
   }
 
   private start(row: number, f: number): number {

@@ -331,7 +331,7 @@ export class VulnDb {
     };
   }
 
-  /** Affected rows for the given (ecosystem, package) keys with their canonical ids. */
+  /** Affected rows for the given (ecosystem, package) keys with their canonical ids, as the match index holds them. */
   async affectedFor(keys: readonly { readonly ecosystem: string; readonly name: string }[]): Promise<AffectedRow[]> {
     const byEco = new Map<string, Set<string>>();
     for (const k of keys) {
@@ -340,16 +340,8 @@ export class VulnDb {
       else byEco.set(k.ecosystem, new Set([k.name]));
     }
     const out: AffectedRow[] = [];
-    for (const [ecosystem, names] of byEco) for (const r of await this.matchRows(ecosystem, [...names])) out.push({ ...r, ecosystem });
+    for (const [ecosystem, names] of byEco) for (const r of await readMatchRows(this.db, ecosystem, [...names])) out.push({ ...r, ecosystem });
     return out;
-  }
-
-  /**
-   * The affected rows of packages of one ecosystem with their canonical ids, from the match index (one
-   * indexed row per package), grouped by package.
-   */
-  async matchRows(ecosystem: string, names: readonly string[]): Promise<MatchRow[]> {
-    return readMatchRows(this.db, ecosystem, names);
   }
 
   /** The match index texts of packages of one ecosystem (src/vulndb/match-index.ts), for the matcher to decode as it goes. */

@@ -55,6 +55,7 @@ export function lookupKey(pkg: Package, distro: Distro | undefined): Lookup | un
   if (ecosystem === 'Go' && (pkg.name === 'stdlib' || pkg.name === 'toolchain')) version = version.replace(/^go/, '');
   return { ecosystem, name: normalizePackageName(ecosystem, pkg.name), version, distro: false, pkg };
 }
+
 const MAX_CACHE_ENTRIES = 500_000;
 
 /** The affected row a finding came from, as findings report it. */
@@ -178,7 +179,7 @@ export class VulnMatcher {
   }
 
   /**
-   * Index texts are cached per revision (one cheap revision query per call), so re-evaluating
+   * Index texts are cached per data revision (`match` reads it once per call), so re-evaluating
    * images while the data is unchanged costs no lookups for keys already seen.
    */
   private async cached(lookups: readonly Lookup[], revision: number): Promise<MatchCache> {
